@@ -1,0 +1,116 @@
+"""livedash: a realtime dashboard over the `transactions` table of a file-transfer pipeline.
+
+`create_app()` builds the Flask app; `socketio` is the one Socket.IO server it serves.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import pkgutil
+from typing import Any
+
+from flask import Flask, Response, current_app, render_template, request
+from flask_socketio import SocketIO
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.exceptions import HTTPException
+
+from . import db as db_module
+from . import events, poller
+from .config import Settings, load_settings
+from .http import json_error
+
+socketio = SocketIO()
+csrf = CSRFProtect()
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings | None = None, test_config: dict[str, Any] | None = None
+               ) -> Flask:
+    """Build the app from settings (default: .env + environment)."""
+    settings = settings or load_settings()
+    app = Flask(__name__)
+    app.config.update(SECRET_KEY=settings.secret_key, LIVEDASH=settings,
+                      WTF_CSRF_TIME_LIMIT=None, MAX_CONTENT_LENGTH=1_000_000)
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.config.update(test_config or {})
+    logging.getLogger("livedash").setLevel(settings.log_level.upper())
+    csrf.init_app(app)
+    socketio.init_app(app, async_mode="threading",
+                      message_queue=settings.message_queue or None,
+                      max_http_buffer_size=100_000, logger=False, engineio_logger=False)
+    database = db_module.init_app(app, settings)
+    poller.init_app(app, socketio, database)
+    events.init_app(socketio)
+    _register_blueprints(app)
+    _register_errors(app)
+    app.after_request(_security_headers)
+    app.context_processor(lambda: {"settings": settings, "db_state": database.state(),
+                                   "nav_links": _nav_links(app, settings)})
+    return app
+
+
+_NAV = (("dashboard.index", "Dashboard", "layout-dashboard"),
+        ("reports.form", "Reports", "file-text"),
+        ("admin.index", "Admin", "settings"))
+
+
+def _nav_links(app: Flask, settings: Settings) -> list[tuple[str, str, str]]:
+    """Menu entries for the pages this app has (admin hidden with LIVEDASH_ADMIN=off)."""
+    return [link for link in _NAV if link[0] in app.view_functions
+            and (settings.admin or not link[0].startswith("admin."))]
+
+
+def _register_blueprints(app: Flask) -> None:
+    """Register the `bp` of every module in `livedash/views/` (one blueprint per file)."""
+    from . import views
+
+    for info in sorted(pkgutil.iter_modules(views.__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"{views.__name__}.{info.name}")
+        app.register_blueprint(module.bp)
+
+
+def _wants_json() -> bool:
+    return request.path.startswith(("/api/", "/healthz")) or request.accept_mimetypes.best == (
+        "application/json")
+
+
+def _register_errors(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def _csrf(exc: CSRFError) -> tuple[str, int] | Response:
+        message = "The form expired or did not come from this site; reload the page and retry."
+        if _wants_json():
+            return json_error(message, 400)
+        return render_template("error.html", code=400, message=message), 400
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException) -> tuple[str, int] | Response:
+        code = exc.code or 500
+        if _wants_json():
+            return json_error(exc.description or exc.name, code)
+        return render_template("error.html", code=code, message=exc.description), code
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception) -> tuple[str, int] | Response:
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        message = "Internal error; the server log has the details."
+        if _wants_json():
+            return json_error(message, 500)
+        return render_template("error.html", code=500, message=message), 500
+
+
+def _security_headers(response: Response) -> Response:
+    """Strict CSP (no inline anything), nosniff, referrer policy, configurable framing."""
+    settings: Settings = current_app.config["LIVEDASH"]
+    host = request.host
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        f"font-src 'self'; connect-src 'self' ws://{host} wss://{host}; object-src 'none'; "
+        f"base-uri 'self'; form-action 'self'; frame-ancestors {settings.frame_ancestors}"
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "same-origin"
+    response.headers.setdefault("Cache-Control", "no-store" if response.mimetype.startswith(
+        ("application/json", "text/html")) else "public, max-age=3600")
+    return response

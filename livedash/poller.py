@@ -1,0 +1,291 @@
+"""The shared poller: one query per view key per tick, whatever the number of viewers.
+
+Design decisions:
+- Viewers subscribe to a `View` (window, refresh, limit, username, status). Viewers of the same
+  view share a Socket.IO room and the poller queries once per view per tick, so a hundred wall
+  screens cost the database what one does.
+- One background task per refresh tier (1, 3, 5, 10 s) is started with the first view of that
+  tier and ends with the last (Celery Flower's updater idea). A tier runs its ticks one after
+  another, so a key never has two queries in flight: a tick slower than the period makes the
+  next one start at once (missed ticks coalesce) and the lag is reported in `health`.
+- Stats for a moment are computed from one aggregate query over the widest window in use and
+  shared by every tier and room that ticks within `STATS_REUSE_S` (stats room per tier+window).
+- A view's table is diffed against what its viewers already have; only changes travel. A
+  viewer joining an existing view gets that view's current rows under the same lock that
+  guards the diff, so it can never receive a delta it has no base for.
+- Socket handlers touch the registry only under `_lock`; database work happens outside it.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from flask import Flask
+from flask_socketio import SocketIO
+
+from . import data
+from .db import Database, DatabaseError, DbState
+from .records import row_record
+from .stats import window_stats
+from .validate import View
+
+log = logging.getLogger(__name__)
+
+STATS_REUSE_S = 0.9
+PLAN_TTL_S = 60.0
+HEALTH_EVERY_S = 5.0
+NAMESPACE = "/"
+
+
+@dataclass
+class Tier:
+    """Bookkeeping of one refresh tier's background task."""
+
+    period: int
+    running: bool = False
+    last_tick: datetime | None = None
+    last_duration: float = 0.0
+    lag: float = 0.0
+    wake: threading.Event = field(default_factory=threading.Event)
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON form for `health` and the admin page."""
+        tick = self.last_tick.isoformat(timespec="seconds") if self.last_tick else None
+        return {"period": self.period, "running": self.running, "last_tick": tick,
+                "duration_s": round(self.last_duration, 3), "lag_s": round(self.lag, 3)}
+
+
+@dataclass
+class KeyState:
+    """What the viewers of one view currently hold, and that view's query plan."""
+
+    rows: dict[str, dict[str, Any]] | None = None  # id -> record, newest first; None = none sent
+    index: str | None = None
+    index_at: float = 0.0
+
+
+def diff_rows(old: dict[str, dict[str, Any]], new: dict[str, dict[str, Any]]
+              ) -> dict[str, list[Any]]:
+    """What changed between two row sets: added and changed records, removed ids."""
+    added = [rec for tid, rec in new.items() if tid not in old]
+    changed = [rec for tid, rec in new.items() if tid in old and old[tid] != rec]
+    removed = [tid for tid in old if tid not in new]
+    return {"added": added, "changed": changed, "removed": removed}
+
+
+class Poller:
+    """Registry of subscriptions plus one background task per active refresh tier."""
+
+    def __init__(self, socketio: SocketIO, db: Database) -> None:
+        self.socketio = socketio
+        self.db = db
+        self._lock = threading.RLock()
+        self._subs: dict[str, View] = {}
+        self._keys: dict[View, set[str]] = {}
+        self._state: dict[View, KeyState] = {}
+        self._tiers: dict[int, Tier] = {}
+        self._stats_cache: tuple[float, data.Moment, int, list[Any]] | None = None
+        self._last_health = 0.0
+        db.on_change(self._db_changed)
+
+    # -- registry (called from socket handlers) ------------------------------------------
+
+    def subscribe(self, sid: str, view: View) -> None:
+        """Move `sid` to `view`: leave its old rooms, join the new ones, get current data."""
+        with self._lock:
+            self._leave(sid)
+            self._subs[sid] = view
+            self._keys.setdefault(view, set()).add(sid)
+            state = self._state.setdefault(view, KeyState())
+            server = self.socketio.server
+            server.enter_room(sid, view.room, namespace=NAMESPACE)
+            server.enter_room(sid, _stats_room(view), namespace=NAMESPACE)
+            if state.rows is not None:
+                self._emit("transactions", self._snapshot(state), to=sid)
+            self._start_tier(view.refresh)
+
+    def unsubscribe(self, sid: str) -> None:
+        """Forget `sid` (disconnect); the last viewer of a view stops its queries."""
+        with self._lock:
+            self._leave(sid)
+
+    def _leave(self, sid: str) -> None:
+        view = self._subs.pop(sid, None)
+        if view is None:
+            return
+        server = self.socketio.server
+        server.leave_room(sid, view.room, namespace=NAMESPACE)
+        server.leave_room(sid, _stats_room(view), namespace=NAMESPACE)
+        viewers = self._keys.get(view)
+        if viewers is not None:
+            viewers.discard(sid)
+            if not viewers:
+                del self._keys[view]
+                self._state.pop(view, None)
+
+    def reset(self) -> None:
+        """Drop every cache and tick now (after an admin clear): viewers get fresh snapshots."""
+        with self._lock:
+            self._stats_cache = None
+            for state in self._state.values():
+                state.index = None
+            tiers = list(self._tiers.values())
+        for tier in tiers:
+            tier.wake.set()
+
+    def status(self) -> dict[str, Any]:
+        """Tiers, active keys and viewers, for `health` and the admin page."""
+        with self._lock:
+            return {"tiers": [t.as_dict() for t in sorted(self._tiers.values(),
+                                                           key=lambda t: t.period)],
+                    "keys": len(self._keys), "viewers": len(self._subs),
+                    "lag_s": round(max((t.lag for t in self._tiers.values()), default=0.0), 3)}
+
+    def health(self) -> dict[str, Any]:
+        """The `health` event payload: database state plus poller lag."""
+        status = self.status()
+        return {**self.db.state().as_dict(), "lag_s": status["lag_s"],
+                "viewers": status["viewers"]}
+
+    # -- tiers ---------------------------------------------------------------------------
+
+    def _start_tier(self, period: int) -> None:
+        tier = self._tiers.setdefault(period, Tier(period))
+        if not tier.running:
+            tier.running = True
+            tier.wake.clear()
+            self.socketio.start_background_task(self._run_tier, tier)
+
+    def _tier_views(self, tier: Tier) -> list[View]:
+        """Views of this tier; marks the tier stopped (under the lock) when there are none."""
+        with self._lock:
+            views = [v for v in self._keys if v.refresh == tier.period]
+            if not views:
+                tier.running = False
+            return views
+
+    def _run_tier(self, tier: Tier) -> None:
+        """Tick every `period` seconds while the tier has viewers; coalesce late ticks."""
+        while views := self._tier_views(tier):
+            started = time.monotonic()
+            self._tick(views)
+            finished = time.monotonic()
+            tier.last_tick = datetime.now(timezone.utc)
+            tier.last_duration = finished - started
+            due = started + tier.period
+            tier.lag = max(0.0, finished - due)
+            if finished < due:
+                tier.wake.wait(due - finished)
+            tier.wake.clear()
+
+    def _tick(self, views: list[View]) -> None:
+        """One tick of one tier: shared stats per window, one table query per view."""
+        try:
+            at, groups = self._groups(max(v.window for v in views))
+            for window, period in sorted({(v.window, v.refresh) for v in views}):
+                payload = window_stats(groups, window, at.now, at.source)
+                self._emit("stats", payload, to=f"stats:{period}:{window}")
+            for view in views:
+                self._publish_rows(view, at)
+        except DatabaseError as exc:
+            log.debug("tick skipped: %s", exc)
+        self._maybe_health()
+
+    def _groups(self, minutes: int) -> tuple[data.Moment, list[Any]]:
+        """Aggregates for the widest window in use, reused by ticks within STATS_REUSE_S."""
+        with self._lock:
+            cached = self._stats_cache
+        if cached and time.monotonic() - cached[0] < STATS_REUSE_S and cached[2] >= minutes:
+            return cached[1], cached[3]
+        at = data.moment(self.db)
+        groups = data.groups(self.db, at, minutes)
+        with self._lock:
+            self._stats_cache = (time.monotonic(), at, minutes, groups)
+        return at, groups
+
+    def _publish_rows(self, view: View, at: data.Moment) -> None:
+        """Query one view's table and send its viewers the snapshot or the changes."""
+        index = self._plan(view, at)
+        rows = data.latest(self.db, at, view.limit, view.username, view.status, index)
+        fresh = {r[0]: row_record(r) for r in rows}
+        as_of = at.now.isoformat(timespec="milliseconds")
+        with self._lock:
+            state = self._state.get(view)
+            if state is None:  # the last viewer left while we queried
+                return
+            if state.rows is None:
+                state.rows = fresh
+                self._emit("transactions", self._snapshot(state, as_of), to=view.room)
+                return
+            changes = diff_rows(state.rows, fresh)
+            state.rows = fresh
+            if any(changes.values()):
+                self._emit("transactions", {**changes, "as_of": as_of}, to=view.room)
+
+    def _plan(self, view: View, at: data.Moment) -> str | None:
+        """The index for this view's table query, re-chosen every PLAN_TTL_S."""
+        if at.source == "demo" or not (view.username or view.status):
+            return None
+        state = self._state.get(view)
+        if state is None:
+            return None
+        if state.index is None or time.monotonic() - state.index_at > PLAN_TTL_S:
+            from .queries import choose_index
+
+            state.index = choose_index(self.db, view.username, view.status)
+            state.index_at = time.monotonic()
+        return state.index
+
+    # -- emitting ------------------------------------------------------------------------
+
+    @staticmethod
+    def _snapshot(state: KeyState, as_of: str | None = None) -> dict[str, Any]:
+        rows = list((state.rows or {}).values())
+        return {"snapshot": rows, "as_of": as_of}
+
+    def _emit(self, event: str, payload: dict[str, Any], to: str) -> None:
+        self.socketio.emit(event, payload, to=to, namespace=NAMESPACE)
+
+    def _maybe_health(self) -> None:
+        now = time.monotonic()
+        if now - self._last_health >= HEALTH_EVERY_S:
+            self._last_health = now
+            self.socketio.emit("health", self.health(), namespace=NAMESPACE)
+
+    def _db_changed(self, state: DbState) -> None:
+        """Database went up, down or live-from-demo: tell every viewer at once."""
+        if state.mode == "up":
+            with self._lock:
+                self._stats_cache = None
+                for key_state in self._state.values():
+                    if key_state.rows and _looks_demo(key_state.rows):
+                        key_state.rows = None  # demo rows must not linger as "live"
+        self.socketio.emit("health", self.health(), namespace=NAMESPACE)
+
+
+def _stats_room(view: View) -> str:
+    return f"stats:{view.refresh}:{view.window}"
+
+
+def _looks_demo(rows: dict[str, dict[str, Any]]) -> bool:
+    from .demo import demo_rows
+
+    demo_ids = {r[0] for r in demo_rows(datetime.now())}
+    return bool(demo_ids & set(rows))
+
+
+def init_app(app: Flask, socketio: SocketIO, db: Database) -> Poller:
+    """Attach the poller to the app (no task runs until the first viewer subscribes)."""
+    poller = Poller(socketio, db)
+    app.extensions["livedash.poller"] = poller
+    return poller
+
+
+def get_poller(app: Flask) -> Poller:
+    """The app's `Poller`."""
+    return app.extensions["livedash.poller"]

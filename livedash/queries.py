@@ -1,0 +1,133 @@
+"""Every SQL statement the app sends, one named function each, all through `Database.run`.
+
+Design decisions (plans measured on MariaDB 10.11 with 1M+ rows; see docs/query-plans.md):
+- "now" is always the database's clock (`UTC_TIMESTAMP(3)` or `NOW(3)`), read once per poller
+  tick and passed back as a parameter, so every query of a tick agrees and app/DB clock skew
+  cannot shift a window.
+- Window aggregates `FORCE INDEX (idx_ingress_time)`: left alone, the optimizer picks
+  `idx_status` for `GROUP BY status` and scans the whole index (about 7 s on 2M rows).
+- "Latest N" with a filter picks its index from a bounded probe: a value matching at most
+  `RARE_LIMIT` rows is read through its own index and sorted (cheap however old the rows are);
+  a common value walks `idx_ingress_time` backwards and stops after N matches.
+- Only constants chosen from fixed sets (the clock function, an index name) are formatted into
+  SQL text; every value from a request is a parameter.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from .db import Database
+
+TABLE = "transactions"
+COLUMNS = (
+    "transaction_id", "username", "file_name", "file_size", "ingress_server",
+    "ingress_time", "egress_server", "egress_time", "status",
+)
+STATUSES = ("BAD_REQUEST", "SUBMITTED", "COMPLETE", "TIMEOUT", "EP_UNAVAILABLE", "CD_UNAVAILABLE")
+RARE_LIMIT = 1000
+_CLOCKS = {"utc": "UTC_TIMESTAMP(3)", "local": "NOW(3)"}
+_INDEXES = {"username": "idx_username", "status": "idx_status"}
+_SELECT_ROWS = f"SELECT {', '.join(COLUMNS)} FROM {TABLE}"
+
+
+def clock_sql(clock: str) -> str:
+    """The SQL expression for the database's notion of now."""
+    return _CLOCKS[clock]
+
+
+def db_now(db: Database) -> datetime:
+    """The database's current time (milliseconds kept)."""
+    return db.run(f"SELECT {clock_sql(db.settings.db_clock)}")[0][0]
+
+
+@dataclass(frozen=True)
+class Group:
+    """One aggregate cell: rows of one minute bucket, status and server pair."""
+
+    bucket: int  # whole minutes before now (0 = the newest minute); rows in window W: < W
+    status: str
+    ingress_server: str
+    egress_server: str | None
+    count: int
+    bytes: int
+    rate_sum: float  # sum over rows with transit > 0 of file_size / transit seconds
+    rate_count: int
+
+
+_WINDOW_GROUPS = f"""
+SELECT GREATEST(0, CEIL(TIMESTAMPDIFF(MICROSECOND, ingress_time, %(now)s) / 60000000) - 1)
+         AS bucket,
+       status, ingress_server, egress_server,
+       COUNT(*), COALESCE(SUM(file_size), 0),
+       COALESCE(SUM(CASE WHEN egress_time > ingress_time THEN
+           file_size * 1000000 / TIMESTAMPDIFF(MICROSECOND, ingress_time, egress_time) END), 0),
+       COUNT(CASE WHEN egress_time > ingress_time THEN 1 END)
+FROM {TABLE} FORCE INDEX (idx_ingress_time)
+WHERE ingress_time >= %(now)s - INTERVAL %(minutes)s MINUTE
+GROUP BY bucket, status, ingress_server, egress_server
+"""
+
+
+def window_groups(db: Database, now: datetime, minutes: int) -> list[Group]:
+    """Aggregates of the rows with ingress_time >= now - minutes, by minute bucket."""
+    rows = db.run(_WINDOW_GROUPS, {"now": now, "minutes": int(minutes)})
+    return [
+        Group(int(b), s, i, e, int(n), int(by), float(rs), int(rn))
+        for b, s, i, e, n, by, rs, rn in rows
+    ]
+
+
+def _filters(username: str, status: str) -> tuple[list[str], dict[str, Any]]:
+    """WHERE terms and parameters for the table filters (empty string = all)."""
+    terms: list[str] = []
+    params: dict[str, Any] = {}
+    if username:
+        terms.append("username = %(username)s")
+        params["username"] = username
+    if status:
+        terms.append("status = %(status)s")
+        params["status"] = status
+    return terms, params
+
+
+def match_count(db: Database, column: str, value: str, cap: int = RARE_LIMIT + 1) -> int:
+    """How many rows have column = value, counting no further than `cap` (index-only)."""
+    index = _INDEXES[column]
+    sql = (f"SELECT COUNT(*) FROM (SELECT 1 FROM {TABLE} FORCE INDEX ({index}) "
+           f"WHERE {column} = %s LIMIT %s) AS probe")
+    return int(db.run(sql, (value, cap))[0][0])
+
+
+def choose_index(db: Database, username: str, status: str) -> str:
+    """The index that reads fewest rows for a latest-N query with these filters."""
+    best, best_count = "idx_ingress_time", RARE_LIMIT + 1
+    for column, value in (("username", username), ("status", status)):
+        if value:
+            count = match_count(db, column, value)
+            if count < best_count:
+                best, best_count = _INDEXES[column], count
+    return best
+
+
+def latest_rows(db: Database, limit: int, username: str = "", status: str = "",
+                index: str | None = None) -> list[tuple[Any, ...]]:
+    """The newest `limit` rows matching the filters, newest ingress_time first."""
+    terms, params = _filters(username, status)
+    index = index or (choose_index(db, username, status) if terms else "idx_ingress_time")
+    if index not in (*_INDEXES.values(), "idx_ingress_time"):
+        raise ValueError(f"unknown index {index}")
+    where = f" WHERE {' AND '.join(terms)}" if terms else ""
+    sql = (f"{_SELECT_ROWS} FORCE INDEX ({index}){where} "
+           "ORDER BY ingress_time DESC, transaction_id DESC LIMIT %(limit)s")
+    return db.run(sql, {**params, "limit": int(limit)})
+
+
+def usernames(db: Database, prefix: str = "", limit: int = 20) -> list[str]:
+    """Distinct usernames starting with `prefix`, alphabetical (loose scan of idx_username)."""
+    escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    sql = (f"SELECT username FROM {TABLE} FORCE INDEX (idx_username) "
+           "WHERE username LIKE %s GROUP BY username ORDER BY username LIMIT %s")
+    return [r[0] for r in db.run(sql, (escaped + "%", int(limit)))]

@@ -1,0 +1,30 @@
+"""The one place that turns database rows into what clients see (JSON records)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from .queries import COLUMNS
+
+
+def iso_ms(value: datetime | None) -> str | None:
+    """ISO 8601 with milliseconds, as stored (no zone: the DB clock setting says which)."""
+    return value.isoformat(timespec="milliseconds") if value is not None else None
+
+
+def transit_seconds(ingress: datetime, egress: datetime | None) -> float | None:
+    """egress_time - ingress_time in seconds (milliseconds kept); None before egress."""
+    if egress is None:
+        return None
+    return round((egress - ingress).total_seconds(), 3)
+
+
+def row_record(row: tuple[Any, ...]) -> dict[str, Any]:
+    """A `transactions` row (in COLUMNS order) as a JSON-ready dict plus transit_seconds."""
+    record = dict(zip(COLUMNS, row, strict=True))
+    record["file_size"] = int(record["file_size"])
+    record["transit_seconds"] = transit_seconds(record["ingress_time"], record["egress_time"])
+    record["ingress_time"] = iso_ms(record["ingress_time"])
+    record["egress_time"] = iso_ms(record["egress_time"])
+    return record
