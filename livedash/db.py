@@ -68,11 +68,28 @@ class DbState:
         return {"database": self.mode, "down_since": since, "error": self.last_error}
 
 
+# Server error codes that mean "cannot talk to the database" rather than "bad statement".
+_CONNECTION_CODES = {1040, 1042, 1043, 1044, 1045, 1049, 1053, 1077, 1129, 1130, 1152, 1159,
+                     1161, 1927, 4031}
+
+
+def _is_connection_loss(exc: BaseException) -> bool:
+    """Whether a driver error means the server is unreachable (so the state goes down)."""
+    if isinstance(exc, (pymysql.err.InterfaceError, OSError)):
+        return True
+    if isinstance(exc, pymysql.err.OperationalError) and exc.args:
+        code = exc.args[0]
+        return not isinstance(code, int) or code >= 2000 or code in _CONNECTION_CODES
+    return False
+
+
 def _describe(exc: BaseException) -> str:
     """A one-line, password-free description of a driver error."""
     if isinstance(exc, pymysql.err.MySQLError) and exc.args:
         code = exc.args[0]
         text = str(exc.args[1]) if len(exc.args) > 1 else ""
+        if not code and not text:
+            return "connection to the database was lost"
         return f"MySQL error {code}: {text}".strip()
     return type(exc).__name__
 
@@ -216,7 +233,7 @@ class Database:
             raise DemoMode("demo mode: no database connection has been made yet")
         if mode == "down":
             since = self._down_since.isoformat(timespec="seconds") if self._down_since else "?"
-            raise DatabaseDown(f"database unavailable since {since}")
+            raise DatabaseDown(f"database unavailable since {since}: {self._last_error}")
 
     # -- the funnel ----------------------------------------------------------------------
 
@@ -235,10 +252,9 @@ class Database:
                 yield cur
             finally:
                 cur.close()
-        except pymysql.err.OperationalError as exc:
-            self._mark_failed(exc)
-            raise DatabaseError(_describe(exc)) from exc
-        except pymysql.err.MySQLError as exc:
+        except (pymysql.err.MySQLError, OSError) as exc:
+            if _is_connection_loss(exc):
+                self._mark_failed(exc)
             raise DatabaseError(_describe(exc)) from exc
         finally:
             _close_quietly(conn)

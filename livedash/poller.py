@@ -39,6 +39,7 @@ log = logging.getLogger(__name__)
 STATS_REUSE_S = 0.9
 PLAN_TTL_S = 60.0
 HEALTH_EVERY_S = 5.0
+LAG_MEMORY_S = 30.0
 NAMESPACE = "/"
 
 
@@ -51,13 +52,29 @@ class Tier:
     last_tick: datetime | None = None
     last_duration: float = 0.0
     lag: float = 0.0
+    ticks: int = 0
+    coalesced: int = 0
+    lag_peak: float = 0.0
+    lag_peak_at: float = 0.0
     wake: threading.Event = field(default_factory=threading.Event)
+
+    def record_lag(self, lag: float) -> None:
+        """How late this tick started; the peak is kept for LAG_MEMORY_S so viewers see it."""
+        self.lag = max(0.0, lag)
+        now = time.monotonic()
+        if self.lag >= self.lag_peak or now - self.lag_peak_at > LAG_MEMORY_S:
+            self.lag_peak, self.lag_peak_at = self.lag, now
+
+    def recent_lag(self) -> float:
+        """The worst lag of the last LAG_MEMORY_S seconds."""
+        return self.lag_peak if time.monotonic() - self.lag_peak_at <= LAG_MEMORY_S else self.lag
 
     def as_dict(self) -> dict[str, Any]:
         """JSON form for `health` and the admin page."""
         tick = self.last_tick.isoformat(timespec="seconds") if self.last_tick else None
         return {"period": self.period, "running": self.running, "last_tick": tick,
-                "duration_s": round(self.last_duration, 3), "lag_s": round(self.lag, 3)}
+                "ticks": self.ticks, "coalesced": self.coalesced,
+                "duration_s": round(self.last_duration, 3), "lag_s": round(self.recent_lag(), 3)}
 
 
 @dataclass
@@ -144,7 +161,8 @@ class Poller:
             return {"tiers": [t.as_dict() for t in sorted(self._tiers.values(),
                                                            key=lambda t: t.period)],
                     "keys": len(self._keys), "viewers": len(self._subs),
-                    "lag_s": round(max((t.lag for t in self._tiers.values()), default=0.0), 3)}
+                    "lag_s": round(max((t.recent_lag() for t in self._tiers.values()),
+                                       default=0.0), 3)}
 
     def health(self) -> dict[str, Any]:
         """The `health` event payload: database state plus poller lag."""
@@ -171,16 +189,20 @@ class Poller:
 
     def _run_tier(self, tier: Tier) -> None:
         """Tick every `period` seconds while the tier has viewers; coalesce late ticks."""
+        scheduled = time.monotonic()
         while views := self._tier_views(tier):
             started = time.monotonic()
+            tier.record_lag(started - scheduled)
             self._tick(views)
             finished = time.monotonic()
             tier.last_tick = datetime.now(timezone.utc)
             tier.last_duration = finished - started
-            due = started + tier.period
-            tier.lag = max(0.0, finished - due)
-            if finished < due:
-                tier.wake.wait(due - finished)
+            tier.ticks += 1
+            scheduled = started + tier.period
+            if finished >= scheduled:  # overran: the ticks that fell due meanwhile never run
+                tier.coalesced += int((finished - scheduled) // tier.period) + 1
+            else:
+                tier.wake.wait(scheduled - finished)
             tier.wake.clear()
 
     def _tick(self, views: list[View]) -> None:

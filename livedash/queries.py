@@ -68,7 +68,7 @@ SELECT GREATEST(0, CEIL(TIMESTAMPDIFF(MICROSECOND, ingress_time, %(now)s) / 6000
 FROM {TABLE} FORCE INDEX (idx_ingress_time)
 WHERE ingress_time >= %(now)s - INTERVAL %(minutes)s MINUTE
 GROUP BY bucket, status, ingress_server, egress_server
-"""
+""".strip()
 
 
 def window_groups(db: Database, now: datetime, minutes: int) -> list[Group]:

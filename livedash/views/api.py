@@ -25,7 +25,10 @@ def _bad_input(exc: validate.ValidationError) -> Response:
 @bp.errorhandler(DatabaseError)
 def _database_error(exc: DatabaseError) -> Response:
     """503 while the database cannot answer, saying since when."""
-    return json_error(str(exc), 503, **db().state().as_dict())
+    state = db().state().as_dict()
+    since = state["down_since"] or "now"
+    message = f"database unavailable since {since}: {state['error'] or exc}"
+    return json_error(message, 503, database=state["database"], down_since=state["down_since"])
 
 
 @bp.get("/api/stats")

@@ -1,0 +1,80 @@
+"""JSON API shapes and every 400, on the real database."""
+
+from __future__ import annotations
+
+import pytest
+
+
+def test_stats_shape(client, add_row) -> None:
+    add_row()
+    body = client.get("/api/stats?window=30").get_json()
+    assert {"window_minutes", "as_of", "source", "ingress", "cd", "egress", "total"} <= set(body)
+    assert set(body["ingress"]) >= {"bad_request", "cd_unavailable", "servers"}
+    assert set(body["cd"]) == {"submitted", "timeout"}
+    assert set(body["egress"]) >= {"complete", "ep_unavailable", "tps", "throughput_bps",
+                                   "avg_rate_bps", "servers"}
+    assert body["window_minutes"] == 30
+    assert len(body["as_of"]) == len("2026-11-29T00:30:00.123")
+
+
+def test_transactions_newest_first_with_all_columns(client, add_row) -> None:
+    old = add_row(offset_s=100, transit_s=1.5)
+    new = add_row(offset_s=10, status="SUBMITTED", transit_s=None)
+    response = client.get("/api/transactions")
+    assert response.headers["Cache-Control"] == "no-store"
+    body = response.get_json()
+    assert body["source"] == "database"
+    ids = [r["transaction_id"] for r in body["rows"]]
+    assert ids == [new, old]
+    first, second = body["rows"]
+    assert set(first) == {"transaction_id", "username", "file_name", "file_size",
+                          "ingress_server", "ingress_time", "egress_server", "egress_time",
+                          "status", "transit_seconds"}
+    assert first["egress_time"] is None and first["transit_seconds"] is None
+    assert second["transit_seconds"] == 1.5
+    assert second["ingress_time"][-4] == "."  # milliseconds kept
+
+
+def test_transactions_filters_and_limit(client, add_row) -> None:
+    for i in range(60):
+        add_row(offset_s=i + 1, username="bob" if i % 3 else "carol",
+                status="COMPLETE" if i % 2 else "TIMEOUT")
+    rows = client.get("/api/transactions?limit=50").get_json()["rows"]
+    assert len(rows) == 50
+    carol = client.get("/api/transactions?username=carol").get_json()["rows"]
+    assert len(carol) == 20 and {r["username"] for r in carol} == {"carol"}
+    both = client.get("/api/transactions?username=bob&status=timeout").get_json()["rows"]
+    assert len(both) == 20 and {(r["username"], r["status"]) for r in both} == {("bob", "TIMEOUT")}
+    times = [r["ingress_time"] for r in both]
+    assert times == sorted(times, reverse=True)
+
+
+def test_users_prefix_is_literal(client, add_row) -> None:
+    for name in ("ann", "anna", "a_b", "axe", "bob"):
+        add_row(username=name)
+    assert client.get("/api/users?prefix=an").get_json()["users"] == ["ann", "anna"]
+    assert client.get("/api/users?prefix=a_").get_json()["users"] == ["a_b"]
+    assert client.get("/api/users?prefix=%25").get_json()["users"] == []
+
+
+@pytest.mark.parametrize("url", [
+    "/api/stats?window=7", "/api/stats?window=abc", "/api/stats?window=", "/api/stats?window=10.0",
+    "/api/transactions?limit=0", "/api/transactions?limit=-1", "/api/transactions?limit=10000",
+    "/api/transactions?limit=abc", "/api/transactions?status=DONE",
+    "/api/transactions?username=" + "x" * 51, "/api/users?prefix=" + "y" * 51,
+])
+def test_bad_input_gets_400_with_message(client, url: str) -> None:
+    response = client.get(url)
+    assert response.status_code == 400
+    message = response.get_json()["error"]
+    assert message and "Traceback" not in message
+
+
+def test_unknown_api_path_is_json_404(client) -> None:
+    response = client.get("/api/nope")
+    assert response.status_code == 404 and "error" in response.get_json()
+
+
+def test_healthz_up(client) -> None:
+    response = client.get("/healthz")
+    assert response.status_code == 200 and response.get_json()["database"] == "up"

@@ -1,0 +1,64 @@
+"""Configuration: validation messages, the password kept private, documentation in sync."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from livedash.cli import main
+from livedash.config import FIELDS, ConfigError, load_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.parametrize(("name", "value", "fragment"), [
+    ("MYSQL_PORT", "abc", "MYSQL_PORT must be a whole number"),
+    ("MYSQL_PORT", "70000", "MYSQL_PORT must be between"),
+    ("LIVEDASH_DB_CLOCK", "mars", "LIVEDASH_DB_CLOCK must be one of utc, local"),
+    ("LIVEDASH_DEMO", "maybe", "LIVEDASH_DEMO must be on or off"),
+    ("MYSQL_DATABASE", "x; DROP", "MYSQL_DATABASE must be a plain MySQL identifier"),
+    ("LIVEDASH_MESSAGE_QUEUE", "amqp://x", "LIVEDASH_MESSAGE_QUEUE must be a redis:// URL"),
+])
+def test_bad_values_name_the_variable(name: str, value: str, fragment: str) -> None:
+    with pytest.raises(ConfigError, match=re.escape(fragment)):
+        load_settings({name: value}, env_file="/nonexistent")
+
+
+def test_cli_prints_one_line_and_exits_2(monkeypatch, capsys) -> None:
+    monkeypatch.setenv("MYSQL_PORT", "not-a-port")
+    assert main(["--port", "8123"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["livedash: configuration error: MYSQL_PORT must be a whole number, "
+                   "got 'not-a-port'"]
+
+
+def test_env_file_then_environment_wins(tmp_path) -> None:
+    env = tmp_path / ".env"
+    env.write_text("MYSQL_HOST=db.internal\nMYSQL_PORT=3307\n")
+    settings = load_settings({"MYSQL_PORT": "3310"}, env_file=env)
+    assert settings.mysql_host == "db.internal" and settings.mysql_port == 3310
+    assert settings.mysql_database == "dashboard"
+
+
+def test_password_never_in_repr() -> None:
+    settings = load_settings({"MYSQL_PASSWORD": "s3cr3t-pw"}, env_file="/nonexistent")
+    assert "s3cr3t-pw" not in repr(settings)
+
+
+def test_password_not_shown_in_errors(client) -> None:
+    body = client.get("/healthz").get_data(as_text=True)
+    assert "password" not in body.lower()
+
+
+def test_env_example_documents_every_variable() -> None:
+    text = (ROOT / ".env.example").read_text()
+    missing = [f.env for f in FIELDS if not re.search(rf"^#?\s*{f.env}=", text, re.M)]
+    assert not missing, f".env.example lacks {missing}"
+
+
+def test_readme_documents_every_variable() -> None:
+    text = (ROOT / "README.md").read_text()
+    missing = [f.env for f in FIELDS if f"`{f.env}`" not in text]
+    assert not missing, f"README.md lacks {missing}"
