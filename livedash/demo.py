@@ -15,7 +15,7 @@ import random
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from .queries import COLUMNS, Group
+from .queries import COLUMNS, Group, epoch_minute
 
 _RNG = random.Random()
 # (id, user, file, ingress server, ingress offset s, egress server, transit s, status, size range)
@@ -61,13 +61,12 @@ def demo_groups(now: datetime, minutes: int) -> list[Group]:
         age = (now - rec["ingress_time"]).total_seconds()
         if age > minutes * 60:
             continue
-        bucket = max(0, -int(-age // 60) - 1)
         transit = ((rec["egress_time"] - rec["ingress_time"]).total_seconds()
                    if rec["egress_time"] else 0.0)
         rated = transit > 0
-        groups.append(Group(bucket, rec["status"], rec["ingress_server"], rec["egress_server"],
-                            1, rec["file_size"], rec["file_size"] / transit if rated else 0.0,
-                            int(rated)))
+        groups.append(Group(epoch_minute(rec["ingress_time"]), rec["status"],
+                            rec["ingress_server"], rec["egress_server"], 1, rec["file_size"],
+                            rec["file_size"] / transit if rated else 0.0, int(rated)))
     return groups
 
 

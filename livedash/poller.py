@@ -8,9 +8,11 @@ Design decisions:
   tier and ends with the last (Celery Flower's updater idea). A tier runs its ticks one after
   another, so a key never has two queries in flight: a tick slower than the period makes the
   next one start at once (missed ticks coalesce) and the lag is reported in `health`.
-- Stats for a moment are computed from one aggregate query over the widest window in use and
-  shared by every tier and room that ticks within `STATS_REUSE_S` (stats room per tier+window).
-- A view's table is diffed against what its viewers already have; only changes travel. A
+- Stats come from `MinuteBuckets` (buckets.py): each tick reads only the rows that can have
+  changed; one read point (`Moment`) and one payload per window are shared by every tier and
+  room that ticks within `STATS_REUSE_S` (a stats room per tier and window).
+- A view's rows are read incrementally (tables.py) and diffed against what its viewers
+  already have; only changes travel. A
   viewer joining an existing view gets that view's current rows under the same lock that
   guards the diff, so it can never receive a delta it has no base for.
 - Socket handlers touch the registry only under `_lock`; database work happens outside it.
@@ -29,15 +31,15 @@ from flask import Flask
 from flask_socketio import SocketIO
 
 from . import data
+from .buckets import MinuteBuckets
 from .db import Database, DatabaseError, DbState
-from .records import row_record
 from .stats import window_stats
+from .tables import ViewTable
 from .validate import View
 
 log = logging.getLogger(__name__)
 
 STATS_REUSE_S = 0.9
-PLAN_TTL_S = 60.0
 HEALTH_EVERY_S = 5.0
 LAG_MEMORY_S = 30.0
 NAMESPACE = "/"
@@ -77,15 +79,6 @@ class Tier:
                 "duration_s": round(self.last_duration, 3), "lag_s": round(self.recent_lag(), 3)}
 
 
-@dataclass
-class KeyState:
-    """What the viewers of one view currently hold, and that view's query plan."""
-
-    rows: dict[str, dict[str, Any]] | None = None  # id -> record, newest first; None = none sent
-    index: str | None = None
-    index_at: float = 0.0
-
-
 def diff_rows(old: dict[str, dict[str, Any]], new: dict[str, dict[str, Any]]
               ) -> dict[str, list[Any]]:
     """What changed between two row sets: added and changed records, removed ids."""
@@ -104,9 +97,12 @@ class Poller:
         self._lock = threading.RLock()
         self._subs: dict[str, View] = {}
         self._keys: dict[View, set[str]] = {}
-        self._state: dict[View, KeyState] = {}
+        self._state: dict[View, ViewTable] = {}
         self._tiers: dict[int, Tier] = {}
-        self._stats_cache: tuple[float, data.Moment, int, list[Any]] | None = None
+        self._stats_lock = threading.Lock()
+        self._buckets = MinuteBuckets(db)
+        self._stats_at: tuple[float, data.Moment] | None = None
+        self._payloads: dict[int, dict[str, Any]] = {}
         self._last_health = 0.0
         db.on_change(self._db_changed)
 
@@ -118,7 +114,7 @@ class Poller:
             self._leave(sid)
             self._subs[sid] = view
             self._keys.setdefault(view, set()).add(sid)
-            state = self._state.setdefault(view, KeyState())
+            state = self._state.setdefault(view, ViewTable(view))
             server = self.socketio.server
             server.enter_room(sid, view.room, namespace=NAMESPACE)
             server.enter_room(sid, _stats_room(view), namespace=NAMESPACE)
@@ -147,10 +143,10 @@ class Poller:
 
     def reset(self) -> None:
         """Drop every cache and tick now (after an admin clear): viewers get fresh snapshots."""
+        self._forget_stats()
         with self._lock:
-            self._stats_cache = None
             for state in self._state.values():
-                state.index = None
+                state.reset()
             tiers = list(self._tiers.values())
         for tier in tiers:
             tier.wake.set()
@@ -206,67 +202,72 @@ class Poller:
             tier.wake.clear()
 
     def _tick(self, views: list[View]) -> None:
-        """One tick of one tier: shared stats per window, one table query per view."""
+        """One tick of one tier: shared stats per window, one table read per view."""
         try:
-            at, groups = self._groups(max(v.window for v in views))
+            at = self._moment()
             for window, period in sorted({(v.window, v.refresh) for v in views}):
-                payload = window_stats(groups, window, at.now, at.source)
-                self._emit("stats", payload, to=f"stats:{period}:{window}")
+                self._emit("stats", self._window_payload(at, window),
+                           to=f"stats:{period}:{window}")
             for view in views:
                 self._publish_rows(view, at)
         except DatabaseError as exc:
             log.debug("tick skipped: %s", exc)
+            self._forget_stats()
         self._maybe_health()
 
-    def _groups(self, minutes: int) -> tuple[data.Moment, list[Any]]:
-        """Aggregates for the widest window in use, reused by ticks within STATS_REUSE_S."""
-        with self._lock:
-            cached = self._stats_cache
-        if cached and time.monotonic() - cached[0] < STATS_REUSE_S and cached[2] >= minutes:
-            return cached[1], cached[3]
-        at = data.moment(self.db)
-        groups = data.groups(self.db, at, minutes)
-        with self._lock:
-            self._stats_cache = (time.monotonic(), at, minutes, groups)
-        return at, groups
+    def _moment(self) -> data.Moment:
+        """The read point of this tick, and fresh buckets; shared within STATS_REUSE_S."""
+        with self._stats_lock:
+            cached = self._stats_at
+            if cached and time.monotonic() - cached[0] < STATS_REUSE_S:
+                return cached[1]
+            at = data.moment(self.db)
+            if at.source == "database":
+                self._buckets.refresh(at.now)
+            self._stats_at, self._payloads = (time.monotonic(), at), {}
+            return at
+
+    def _window_payload(self, at: data.Moment, window: int) -> dict[str, Any]:
+        """The stats payload of one window at `at`, computed once and shared."""
+        with self._stats_lock:
+            payload = self._payloads.get(window)
+            if payload is None or payload["as_of"] != at.now.isoformat(timespec="milliseconds"):
+                groups = (self._buckets.window(at.now, window) if at.source == "database"
+                          else data.groups(self.db, at, window))
+                payload = window_stats(groups, window, at.now, at.source)
+                self._payloads[window] = payload
+            return payload
+
+    def _forget_stats(self) -> None:
+        """Drop the buckets and payloads: the next tick reads afresh."""
+        with self._stats_lock:
+            self._buckets.clear()
+            self._stats_at, self._payloads = None, {}
 
     def _publish_rows(self, view: View, at: data.Moment) -> None:
-        """Query one view's table and send its viewers the snapshot or the changes."""
-        index = self._plan(view, at)
-        rows = data.latest(self.db, at, view.limit, view.username, view.status, index)
-        fresh = {r[0]: row_record(r) for r in rows}
+        """Read one view's table and send its viewers the snapshot or the changes."""
+        with self._lock:
+            table = self._state.get(view)
+        if table is None:
+            return
+        fresh = table.read(self.db, at)
         as_of = at.now.isoformat(timespec="milliseconds")
         with self._lock:
-            state = self._state.get(view)
-            if state is None:  # the last viewer left while we queried
+            if self._state.get(view) is not table:  # the last viewer left while we read
                 return
-            if state.rows is None:
-                state.rows = fresh
-                self._emit("transactions", self._snapshot(state, as_of), to=view.room)
+            if table.rows is None:
+                table.rows = fresh
+                self._emit("transactions", self._snapshot(table, as_of), to=view.room)
                 return
-            changes = diff_rows(state.rows, fresh)
-            state.rows = fresh
+            changes = diff_rows(table.rows, fresh)
+            table.rows = fresh
             if any(changes.values()):
                 self._emit("transactions", {**changes, "as_of": as_of}, to=view.room)
-
-    def _plan(self, view: View, at: data.Moment) -> str | None:
-        """The index for this view's table query, re-chosen every PLAN_TTL_S."""
-        if at.source == "demo" or not (view.username or view.status):
-            return None
-        state = self._state.get(view)
-        if state is None:
-            return None
-        if state.index is None or time.monotonic() - state.index_at > PLAN_TTL_S:
-            from .queries import choose_index
-
-            state.index = choose_index(self.db, view.username, view.status)
-            state.index_at = time.monotonic()
-        return state.index
 
     # -- emitting ------------------------------------------------------------------------
 
     @staticmethod
-    def _snapshot(state: KeyState, as_of: str | None = None) -> dict[str, Any]:
+    def _snapshot(state: ViewTable, as_of: str | None = None) -> dict[str, Any]:
         rows = list((state.rows or {}).values())
         return {"snapshot": rows, "as_of": as_of}
 
@@ -282,11 +283,12 @@ class Poller:
     def _db_changed(self, state: DbState) -> None:
         """Database went up, down or live-from-demo: tell every viewer at once."""
         if state.mode == "up":
+            self._forget_stats()
             with self._lock:
-                self._stats_cache = None
-                for key_state in self._state.values():
-                    if key_state.rows and _looks_demo(key_state.rows):
-                        key_state.rows = None  # demo rows must not linger as "live"
+                for table in self._state.values():
+                    table.reset()
+                    if table.rows and _looks_demo(table.rows):
+                        table.rows = None  # demo rows must not linger as "live"
         self.socketio.emit("health", self.health(), namespace=NAMESPACE)
 
 

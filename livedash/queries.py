@@ -16,7 +16,7 @@ Design decisions (plans measured on MariaDB 10.11 with 1M+ rows; see docs/query-
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from .db import Database
@@ -43,11 +43,24 @@ def db_now(db: Database) -> datetime:
     return db.run(f"SELECT {clock_sql(db.settings.db_clock)}")[0][0]
 
 
+EPOCH = datetime(1970, 1, 1)
+
+
+def epoch_minute(moment: datetime) -> int:
+    """Whole minutes since 1970-01-01 00:00 (as stored, no zone): the bucket key."""
+    return int((moment - EPOCH).total_seconds() // 60)
+
+
+def minute_start(minute: int) -> datetime:
+    """The first instant of an epoch minute."""
+    return EPOCH + timedelta(minutes=minute)
+
+
 @dataclass(frozen=True)
 class Group:
-    """One aggregate cell: rows of one minute bucket, status and server pair."""
+    """One aggregate cell: rows of one wall-clock minute, status and server pair."""
 
-    bucket: int  # whole minutes before now (0 = the newest minute); rows in window W: < W
+    bucket: int  # epoch minute of ingress_time
     status: str
     ingress_server: str
     egress_server: str | None
@@ -57,27 +70,35 @@ class Group:
     rate_count: int
 
 
-_WINDOW_GROUPS = f"""
-SELECT GREATEST(0, CEIL(TIMESTAMPDIFF(MICROSECOND, ingress_time, %(now)s) / 60000000) - 1)
-         AS bucket,
+_GROUPS = f"""
+SELECT TIMESTAMPDIFF(MINUTE, '1970-01-01 00:00:00', ingress_time) AS bucket,
        status, ingress_server, egress_server,
        COUNT(*), COALESCE(SUM(file_size), 0),
        COALESCE(SUM(CASE WHEN egress_time > ingress_time THEN
            file_size * 1000000 / TIMESTAMPDIFF(MICROSECOND, ingress_time, egress_time) END), 0),
        COUNT(CASE WHEN egress_time > ingress_time THEN 1 END)
 FROM {TABLE} FORCE INDEX (idx_ingress_time)
-WHERE ingress_time >= %(now)s - INTERVAL %(minutes)s MINUTE
+WHERE ingress_time >= %(start)s {{upper}}
 GROUP BY bucket, status, ingress_server, egress_server
 """.strip()
 
 
-def window_groups(db: Database, now: datetime, minutes: int) -> list[Group]:
-    """Aggregates of the rows with ingress_time >= now - minutes, by minute bucket."""
-    rows = db.run(_WINDOW_GROUPS, {"now": now, "minutes": int(minutes)})
+def groups_between(db: Database, start: datetime, end: datetime | None = None) -> list[Group]:
+    """Aggregates by minute of the rows with start <= ingress_time (< end, when given).
+
+    With no end, rows stamped after the database's now (writers with a fast clock) count too.
+    """
+    sql = _GROUPS.format(upper="AND ingress_time < %(end)s" if end is not None else "")
+    rows = db.run(sql, {"start": start, "end": end})
     return [
         Group(int(b), s, i, e, int(n), int(by), float(rs), int(rn))
         for b, s, i, e, n, by, rs, rn in rows
     ]
+
+
+def window_groups(db: Database, now: datetime, minutes: int) -> list[Group]:
+    """Aggregates of the rows with ingress_time >= now - minutes (the full query)."""
+    return groups_between(db, now - timedelta(minutes=minutes))
 
 
 def _filters(username: str, status: str) -> tuple[list[str], dict[str, Any]]:
@@ -125,9 +146,73 @@ def latest_rows(db: Database, limit: int, username: str = "", status: str = "",
     return db.run(sql, {**params, "limit": int(limit)})
 
 
+def rows_since(db: Database, since: datetime, limit: int, username: str = "",
+               status: str = "") -> list[tuple[Any, ...]]:
+    """The newest `limit` matching rows with ingress_time >= since (a short index range)."""
+    terms, params = _filters(username, status)
+    where = " AND ".join(["ingress_time >= %(since)s", *terms])
+    sql = (f"{_SELECT_ROWS} FORCE INDEX (idx_ingress_time) WHERE {where} "
+           "ORDER BY ingress_time DESC, transaction_id DESC LIMIT %(limit)s")
+    return db.run(sql, {**params, "since": since, "limit": int(limit)})
+
+
+def rows_by_ids(db: Database, ids: list[str], username: str = "",
+                status: str = "") -> list[tuple[Any, ...]]:
+    """The rows with these primary keys that still match the filters (point lookups)."""
+    if not ids:
+        return []
+    terms, params = _filters(username, status)
+    params.update({f"id{i}": tid for i, tid in enumerate(ids)})
+    keys = ", ".join(f"%(id{i})s" for i in range(len(ids)))
+    where = " AND ".join([f"transaction_id IN ({keys})", *terms])
+    return db.run(f"{_SELECT_ROWS} WHERE {where}", params)
+
+
 def usernames(db: Database, prefix: str = "", limit: int = 20) -> list[str]:
     """Distinct usernames starting with `prefix`, alphabetical (loose scan of idx_username)."""
     escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     sql = (f"SELECT username FROM {TABLE} FORCE INDEX (idx_username) "
            "WHERE username LIKE %s GROUP BY username ORDER BY username LIMIT %s")
     return [r[0] for r in db.run(sql, (escaped + "%", int(limit)))]
+
+
+# -- Traffic (simulator and seeding) ---------------------------------------------------------
+# Used by livedash/traffic.py only. Generated rows carry an ownership marker as the first group
+# of transaction_id, so "rows we did not write" is a range check on the primary key.
+
+
+def foreign_row_count(db: Database, low: str, high: str, cap: int) -> int:
+    """Rows whose transaction_id lies outside [low, high), counted no further than `cap`."""
+    sql = (f"SELECT COUNT(*) FROM (SELECT 1 FROM {TABLE} WHERE transaction_id < %s "
+           "OR transaction_id >= %s LIMIT %s) AS foreign_rows")
+    return int(db.run(sql, (low, high, int(cap)))[0][0])
+
+
+def _multi_row_insert(rows: int, row_sql: str) -> str:
+    """INSERT of `rows` value tuples (one statement: one round trip, one commit)."""
+    values = ", ".join([row_sql] * rows)
+    return f"INSERT INTO {TABLE} ({', '.join(COLUMNS)}) VALUES {values}"
+
+
+def insert_arrivals(db: Database, rows: list[tuple[Any, ...]]) -> int:
+    """Insert transfers at ingress: (id, username, file_name, file_size, ingress_server,
+    status) each; ingress_time is the database's now, egress columns stay NULL."""
+    clock = clock_sql(db.settings.db_clock)
+    sql = _multi_row_insert(len(rows), f"(%s, %s, %s, %s, %s, {clock}, NULL, NULL, %s)")
+    return db.execute(sql, [value for row in rows for value in row])
+
+
+def insert_history(db: Database, rows: list[tuple[Any, ...]]) -> int:
+    """Insert complete rows (all columns, in COLUMNS order) in one statement."""
+    sql = _multi_row_insert(len(rows), "(" + ", ".join(["%s"] * len(COLUMNS)) + ")")
+    return db.execute(sql, [value for row in rows for value in row])
+
+
+def settle_transfers(db: Database, ids: list[str], status: str,
+                     egress_server: str | None) -> int:
+    """Give in-flight rows their final status; egress_time is the database's now when an
+    egress server is given, else NULL. Rows no longer SUBMITTED are left alone."""
+    egress_time = clock_sql(db.settings.db_clock) if egress_server else "NULL"
+    sql = (f"UPDATE {TABLE} SET status = %s, egress_server = %s, egress_time = {egress_time} "
+           f"WHERE status = 'SUBMITTED' AND transaction_id IN ({', '.join(['%s'] * len(ids))})")
+    return db.execute(sql, [status, egress_server, *ids])

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from .queries import Group
+from .queries import Group, epoch_minute, minute_start
 
 WINDOWS = (10, 30, 60)
 EGRESS = ("COMPLETE", "EP_UNAVAILABLE")
@@ -74,14 +74,18 @@ def _egress_server(name: str, t: _Tally, seconds: int) -> dict[str, Any]:
             "throughput_bps": round1(t.egress_bytes / seconds), "avg_rate_bps": t.avg_rate()}
 
 
-def _series(groups: list[Group], minutes: int) -> dict[str, list[float]]:
-    """Per-minute figures for the charts, oldest minute first."""
+def _series(groups: list[Group], minutes: int, as_of: datetime) -> dict[str, list[Any]]:
+    """Per-minute figures for the charts: the window's last `minutes` wall-clock minutes,
+    oldest first (the partial minute at the window's far edge counts in totals only)."""
+    last = epoch_minute(as_of)
     ingress_errors = [0] * minutes
     cd = [0] * minutes
     egress = [0] * minutes
     bytes_out = [0] * minutes
     for g in groups:
-        i = minutes - 1 - g.bucket
+        i = minutes - 1 - (last - g.bucket)
+        if not 0 <= i < minutes:
+            continue
         if g.status in INGRESS:
             ingress_errors[i] += g.count
         elif g.status in EGRESS:
@@ -89,14 +93,17 @@ def _series(groups: list[Group], minutes: int) -> dict[str, list[float]]:
             bytes_out[i] += g.bytes
         else:
             cd[i] += g.count
-    return {"minutes_ago": list(range(minutes - 1, -1, -1)), "ingress_errors": ingress_errors,
-            "cd": cd, "egress": egress, "throughput_bps": [round1(b / 60) for b in bytes_out]}
+    starts = [minute_start(last - minutes + 1 + i).isoformat(timespec="minutes")
+              for i in range(minutes)]
+    return {"minute_starts": starts, "minutes_ago": list(range(minutes - 1, -1, -1)),
+            "ingress_errors": ingress_errors, "cd": cd, "egress": egress,
+            "throughput_bps": [round1(b / 60) for b in bytes_out]}
 
 
 def window_stats(groups: Iterable[Group], minutes: int, as_of: datetime,
                  source: str) -> dict[str, Any]:
-    """The /api/stats payload for one window from groups covering at least that window."""
-    inside = [g for g in groups if g.bucket < minutes]
+    """The /api/stats payload for one window from the groups of exactly that window's rows."""
+    inside = list(groups)
     seconds = minutes * 60
     whole = _Tally()
     by_ingress: dict[str, _Tally] = {}
@@ -122,5 +129,5 @@ def window_stats(groups: Iterable[Group], minutes: int, as_of: datetime,
                    "servers": [_egress_server(n, t, seconds)
                                for n, t in sorted(by_egress.items())]},
         "total": whole.total,
-        "series": _series(inside, minutes),
+        "series": _series(inside, minutes, as_of),
     }
