@@ -17,6 +17,7 @@ from werkzeug.exceptions import HTTPException
 
 from . import db as db_module
 from . import events, poller
+from .cluster import make_cluster
 from .config import Settings, load_settings
 from .http import json_error
 
@@ -39,9 +40,10 @@ def create_app(settings: Settings | None = None, test_config: dict[str, Any] | N
     csrf.init_app(app)
     socketio.init_app(app, async_mode="threading",
                       message_queue=settings.message_queue or None,
+                      channel=f"livedash:{settings.mysql_database}",
                       max_http_buffer_size=100_000, logger=False, engineio_logger=False)
     database = db_module.init_app(app, settings)
-    poller.init_app(app, socketio, database)
+    poller.init_app(app, socketio, database, make_cluster(settings))
     events.init_app(socketio)
     _register_blueprints(app)
     _register_errors(app)

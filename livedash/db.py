@@ -107,6 +107,8 @@ class Database:
         self._probe_due = 0.0
         self._backoff = PROBE_BACKOFF_START
         self._probing = False
+        self._first_probe = threading.RLock()
+        self._first_probe_started = self._first_probe_done = settings.demo
         self.statements = 0
         self._listeners: list[Callable[[DbState], None]] = []
         self._pools = {
@@ -139,7 +141,16 @@ class Database:
     # -- state -------------------------------------------------------------------------
 
     def state(self) -> DbState:
-        """Current mode; also schedules a background probe when one is due."""
+        """Current mode; also schedules a background probe when one is due.
+
+        The very first call tries the database once, synchronously (bounded by the connect
+        timeout), so a process that just started answers live data when it can."""
+        if not self._first_probe_done:
+            with self._first_probe:  # re-entrant: the probe's listeners ask for the state
+                if not self._first_probe_started:
+                    self._first_probe_started = True
+                    self.probe()
+                self._first_probe_done = True
         self.probe_if_due()
         with self._lock:
             if self.forced_demo or not self._ever_up:

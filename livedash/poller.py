@@ -32,6 +32,7 @@ from flask_socketio import SocketIO
 
 from . import data
 from .buckets import MinuteBuckets
+from .cluster import HEARTBEAT_S, LocalCluster, RedisCluster
 from .db import Database, DatabaseError, DbState
 from .stats import window_stats
 from .tables import ViewTable
@@ -91,9 +92,15 @@ def diff_rows(old: dict[str, dict[str, Any]], new: dict[str, dict[str, Any]]
 class Poller:
     """Registry of subscriptions plus one background task per active refresh tier."""
 
-    def __init__(self, socketio: SocketIO, db: Database) -> None:
+    def __init__(self, socketio: SocketIO, db: Database,
+                 cluster: LocalCluster | RedisCluster | None = None) -> None:
         self.socketio = socketio
         self.db = db
+        self.cluster = cluster or LocalCluster()
+        self._leader = not self.cluster.distributed
+        self._remote: set[View] = set()
+        self._resnap: set[View] = set()
+        self._coordinating = False
         self._lock = threading.RLock()
         self._subs: dict[str, View] = {}
         self._keys: dict[View, set[str]] = {}
@@ -120,7 +127,18 @@ class Poller:
             server.enter_room(sid, _stats_room(view), namespace=NAMESPACE)
             if state.rows is not None:
                 self._emit("transactions", self._snapshot(state), to=sid)
-            self._start_tier(view.refresh)
+            if self._leader:
+                self._start_tier(view.refresh)
+            self._start_coordinator()
+        if not self._leader:
+            self._ask_snapshot(view)
+
+    def _ask_snapshot(self, view: View) -> None:
+        """On a non-polling process: ask the poller to send this view a fresh snapshot."""
+        try:
+            self.cluster.request_snapshot(view)
+        except Exception:
+            log.warning("could not reach the message queue to ask for a snapshot", exc_info=True)
 
     def unsubscribe(self, sid: str) -> None:
         """Forget `sid` (disconnect); the last viewer of a view stops its queries."""
@@ -157,6 +175,7 @@ class Poller:
             return {"tiers": [t.as_dict() for t in sorted(self._tiers.values(),
                                                            key=lambda t: t.period)],
                     "keys": len(self._keys), "viewers": len(self._subs),
+                    "polling": self._leader, "process": self.cluster.process_id,
                     "lag_s": round(max((t.recent_lag() for t in self._tiers.values()),
                                        default=0.0), 3)}
 
@@ -176,9 +195,13 @@ class Poller:
             self.socketio.start_background_task(self._run_tier, tier)
 
     def _tier_views(self, tier: Tier) -> list[View]:
-        """Views of this tier; marks the tier stopped (under the lock) when there are none."""
+        """Views of this tier; marks the tier stopped (under the lock) when there are none.
+
+        Only the polling process has views: its own viewers' and, with several processes,
+        those watched on the others."""
         with self._lock:
-            views = [v for v in self._keys if v.refresh == tier.period]
+            watched = (set(self._keys) | self._remote) if self._leader else set()
+            views = [v for v in watched if v.refresh == tier.period]
             if not views:
                 tier.running = False
             return views
@@ -247,15 +270,14 @@ class Poller:
     def _publish_rows(self, view: View, at: data.Moment) -> None:
         """Read one view's table and send its viewers the snapshot or the changes."""
         with self._lock:
-            table = self._state.get(view)
-        if table is None:
-            return
+            table = self._state.setdefault(view, ViewTable(view))
         fresh = table.read(self.db, at)
         as_of = at.now.isoformat(timespec="milliseconds")
         with self._lock:
             if self._state.get(view) is not table:  # the last viewer left while we read
                 return
-            if table.rows is None:
+            if table.rows is None or view in self._resnap:
+                self._resnap.discard(view)
                 table.rows = fresh
                 self._emit("transactions", self._snapshot(table, as_of), to=view.room)
                 return
@@ -263,6 +285,40 @@ class Poller:
             table.rows = fresh
             if any(changes.values()):
                 self._emit("transactions", {**changes, "as_of": as_of}, to=view.room)
+
+    # -- several processes ----------------------------------------------------------------
+
+    def _start_coordinator(self) -> None:
+        """With a message queue, start the heartbeat task once (under the lock)."""
+        if self.cluster.distributed and not self._coordinating:
+            self._coordinating = True
+            self.socketio.start_background_task(self._coordinate)
+
+    def _coordinate(self) -> None:
+        """Heartbeat forever: publish our views, hold or seek the lease, learn others' views."""
+        while True:
+            with self._lock:
+                local = set(self._keys)
+            try:
+                leader = self.cluster.heartbeat(local)
+                remote = self.cluster.views() if leader else set()
+                resnap = self.cluster.take_snapshot_requests() if leader else set()
+            except Exception:
+                log.warning("message queue unreachable; not polling", exc_info=True)
+                leader, remote, resnap = False, set(), set()
+            self._adopt(leader, remote, resnap)
+            time.sleep(HEARTBEAT_S)
+
+    def _adopt(self, leader: bool, remote: set[View], resnap: set[View]) -> None:
+        """Apply a heartbeat's outcome: start or stop polling, forget unwatched views."""
+        with self._lock:
+            self._leader, self._remote = leader, remote
+            self._resnap |= resnap
+            for view in [v for v in self._state if v not in self._keys and v not in remote]:
+                del self._state[view]
+            if leader:
+                for period in {v.refresh for v in set(self._keys) | remote}:
+                    self._start_tier(period)
 
     # -- emitting ------------------------------------------------------------------------
 
@@ -303,9 +359,10 @@ def _looks_demo(rows: dict[str, dict[str, Any]]) -> bool:
     return bool(demo_ids & set(rows))
 
 
-def init_app(app: Flask, socketio: SocketIO, db: Database) -> Poller:
+def init_app(app: Flask, socketio: SocketIO, db: Database,
+             cluster: LocalCluster | RedisCluster | None = None) -> Poller:
     """Attach the poller to the app (no task runs until the first viewer subscribes)."""
-    poller = Poller(socketio, db)
+    poller = Poller(socketio, db, cluster)
     app.extensions["livedash.poller"] = poller
     return poller
 

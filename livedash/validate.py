@@ -85,6 +85,18 @@ class View:
         """The Socket.IO room name of this view."""
         return f"view:{self.window}:{self.refresh}:{self.limit}:{self.status}:{self.username}"
 
+    @classmethod
+    def from_room(cls, room: str) -> View | None:
+        """The view a room name stands for (None for anything else)."""
+        parts = room.split(":", 5)
+        if len(parts) != 6 or parts[0] != "view":
+            return None
+        names = ("window", "refresh", "limit", "status", "username")
+        try:
+            return view(dict(zip(names, parts[1:], strict=True)))
+        except ValidationError:
+            return None
+
 
 _PARSERS = {"window": window, "refresh": refresh, "limit": limit,
             "username": username, "status": status}

@@ -85,3 +85,10 @@ def test_demo_rows_fall_inside_every_window(sql) -> None:
     client = app.test_client()
     totals = {w: client.get(f"/api/stats?window={w}").get_json()["total"] for w in (10, 30, 60)}
     assert totals[10] == totals[30] == totals[60] == 3
+
+
+def test_fresh_app_answers_live_on_its_first_request(sql, add_row) -> None:
+    add_row(username="first")
+    app = create_app(make_settings(), {"TESTING": True})
+    body = app.test_client().get("/api/transactions").get_json()
+    assert body["source"] == "database" and body["rows"][0]["username"] == "first"

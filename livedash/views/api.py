@@ -5,11 +5,12 @@ Same data as the live dashboard, for scripts and other clients; documented in RE
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, current_app, request
 
 from .. import data, validate
 from ..db import DatabaseError
 from ..http import db, json_error, json_response
+from ..poller import get_poller
 from ..records import row_record
 from ..stats import window_stats
 
@@ -58,5 +59,7 @@ def users() -> Response:
 
 @bp.get("/healthz")
 def healthz() -> Response:
-    """Liveness: always 200 while the app runs; says whether the database answers."""
-    return json_response(db().state().as_dict())
+    """Liveness: always 200 while the app runs; the database state and the poller's."""
+    poller = get_poller(current_app).status()
+    return json_response({**db().state().as_dict(), "statements": db().statements,
+                          "poller": poller})

@@ -1,0 +1,125 @@
+"""Several processes through the real Redis: one polls, viewers anywhere get updates, and the
+viewers on a surviving process keep getting them when the polling process dies."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+
+import pytest
+import redis
+import socketio
+
+from tests.conftest import DB_NAME
+from tests.servers import LiveServer
+
+REDIS_URL = "redis://127.0.0.1:6379/0"
+NAMESPACE = f"livedash:{DB_NAME}"
+
+
+@pytest.fixture
+def redis_client() -> Iterator[redis.Redis]:
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        client.ping()
+    except redis.ConnectionError as exc:
+        pytest.fail(f"Redis is not running on 127.0.0.1:6379 ({exc})", pytrace=False)
+    for key in client.scan_iter(match=NAMESPACE + ":*"):
+        client.delete(key)
+    yield client
+    for key in client.scan_iter(match=NAMESPACE + ":*"):
+        client.delete(key)
+    client.close()
+
+
+class Viewer:
+    """A python-socketio client that counts the `stats` events it receives."""
+
+    def __init__(self, url: str) -> None:
+        self.stats = 0
+        self.snapshots = 0
+        self.lock = threading.Lock()
+        self.sio = socketio.Client(reconnection=False)
+        self.sio.on("stats", self._on_stats)
+        self.sio.on("transactions", self._on_transactions)
+        self.sio.connect(url, wait_timeout=10)
+        self.sio.emit("subscribe", {"window": 10, "refresh": 1})
+
+    def _on_stats(self, payload: dict) -> None:
+        with self.lock:
+            self.stats += 1
+
+    def _on_transactions(self, payload: dict) -> None:
+        if "snapshot" in payload:
+            with self.lock:
+                self.snapshots += 1
+
+    def stats_within(self, seconds: float) -> int:
+        """How many stats events arrive in the next `seconds`."""
+        with self.lock:
+            start = self.stats
+        time.sleep(seconds)
+        with self.lock:
+            return self.stats - start
+
+
+def test_one_process_polls_and_survivors_keep_updating(tmp_path, sql, add_row,
+                                                       redis_client) -> None:
+    add_row()
+    env = {"LIVEDASH_MESSAGE_QUEUE": REDIS_URL}
+    servers = [LiveServer(tmp_path, f"p{i}", **env) for i in range(2)]
+    viewers: list[Viewer] = []
+    try:
+        viewers = [Viewer(s.url) for s in servers for _ in range(2)]
+        time.sleep(3)
+        holder = redis_client.get(NAMESPACE + ":poller-lease").decode()
+        polling = next(s for s in servers if int(holder.split(":")[1]) in s.pids())
+        survivor = next(s for s in servers if s is not polling)
+        for v in viewers:
+            assert v.snapshots >= 1 and v.stats_within(2.5) >= 1  # everyone is served
+        polling.kill()
+        on_survivor = [v for v, s in zip(viewers, [s for s in servers for _ in range(2)],
+                                         strict=True) if s is survivor]
+        time.sleep(4)  # the lease expires (3 s) and the survivor takes over
+        for v in on_survivor:
+            assert v.stats_within(3) >= 2
+        new_holder = redis_client.get(NAMESPACE + ":poller-lease").decode()
+        assert int(new_holder.split(":")[1]) in survivor.pids()
+    finally:
+        for v in viewers:
+            if v.sio.connected:
+                v.sio.disconnect()
+        for s in servers:
+            s.stop()
+
+
+def health(server: LiveServer) -> dict:
+    with urllib.request.urlopen(server.url + "/healthz", timeout=5) as response:
+        return json.load(response)
+
+
+def test_only_the_lease_holder_queries(tmp_path, sql, add_row, redis_client) -> None:
+    add_row()
+    env = {"LIVEDASH_MESSAGE_QUEUE": REDIS_URL}
+    servers = [LiveServer(tmp_path, f"q{i}", **env) for i in range(2)]
+    viewers: list[Viewer] = []
+    try:
+        viewers = [Viewer(s.url) for s in servers for _ in range(3)]
+        time.sleep(3)
+        before = [health(s) for s in servers]
+        for v in viewers:
+            assert v.stats_within(1.5) >= 1
+        after = [health(s) for s in servers]
+        grew = [a["statements"] - b["statements"] for a, b in zip(after, before, strict=True)]
+        polling = [a["poller"]["polling"] for a in after]
+        assert sorted(polling) == [False, True]
+        assert grew[polling.index(False)] == 0 and grew[polling.index(True)] > 0
+    finally:
+        for v in viewers:
+            if v.sio.connected:
+                v.sio.disconnect()
+        for s in servers:
+            s.stop()
