@@ -1,0 +1,115 @@
+/**
+ * The one formatter of figures for the browser: counts, bytes, rates, durations, times.
+ *
+ * Decisions:
+ * - Decimal units throughout (1 KB = 1,000 bytes; B, KB, MB, GB, TB, PB), for file sizes and
+ *   data rates alike, as network rates are conventionally decimal. The page says so once.
+ * - Every non-integer figure shows exactly one decimal place (the spec); counts are integers
+ *   with thousands separators. Values are scaled so the number stays below 1,000.
+ * - Database times are naive ISO strings in the database clock's zone; they are shown as
+ *   stored (sliced, never re-zoned through Date), so the table matches the database.
+ */
+
+const UNITS = ["B", "KB", "MB", "GB", "TB", "PB"];
+const STEP = 1000;
+const oneDecimal = new Intl.NumberFormat("en-US", { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+const whole = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
+
+/** A placeholder for a missing value. */
+export const DASH = "–";
+
+function isNumber(value) {
+  return typeof value === "number" && Number.isFinite(value);
+}
+
+/** A number with exactly one decimal place, e.g. 0.4, 1,234.5. */
+export function decimal(value) {
+  return isNumber(value) ? oneDecimal.format(value) : DASH;
+}
+
+/** An integer count with thousands separators. */
+export function count(value) {
+  return isNumber(value) ? whole.format(value) : DASH;
+}
+
+/** A percentage with one decimal place of part/total, or a dash when total is 0. */
+export function share(part, total) {
+  return isNumber(part) && isNumber(total) && total > 0 ? `${oneDecimal.format((part / total) * 100)} %` : DASH;
+}
+
+/** Scale a byte figure: {value: "12.3", unit: "MB"}; bytes below 1 KB stay whole. */
+export function scaleBytes(bytes) {
+  if (!isNumber(bytes)) return { value: DASH, unit: "" };
+  let value = Math.abs(bytes);
+  let i = 0;
+  while (value >= STEP - 0.05 && i < UNITS.length - 1) {
+    value /= STEP;
+    i += 1;
+  }
+  const signed = Math.sign(bytes) * value;
+  return { value: i === 0 ? whole.format(signed) : oneDecimal.format(signed), unit: UNITS[i] };
+}
+
+/** A file size: "532 B", "1.2 MB". */
+export function bytes(value) {
+  const { value: number, unit } = scaleBytes(value);
+  return unit ? `${number} ${unit}` : number;
+}
+
+/** A data rate split for display: {value: "12.3", unit: "MB/s"}; always one decimal. */
+export function rateParts(bytesPerSecond) {
+  if (!isNumber(bytesPerSecond)) return { value: DASH, unit: "" };
+  const scaled = scaleBytes(bytesPerSecond);
+  const value = scaled.unit === "B" ? oneDecimal.format(bytesPerSecond) : scaled.value;
+  return { value, unit: `${scaled.unit}/s` };
+}
+
+/** A data rate: "12.3 MB/s". */
+export function rate(bytesPerSecond) {
+  const { value, unit } = rateParts(bytesPerSecond);
+  return unit ? `${value} ${unit}` : value;
+}
+
+/** A duration in seconds: "6.4 s", "2 m 05.3 s", "1 h 02 m"; a dash for none. */
+export function duration(seconds) {
+  if (!isNumber(seconds)) return DASH;
+  const sign = seconds < 0 ? "−" : "";
+  const s = Math.abs(seconds);
+  if (s < 60) return `${sign}${oneDecimal.format(s)} s`;
+  if (s < 3600) {
+    const m = Math.floor(s / 60);
+    const rest = (s - m * 60).toFixed(1).padStart(4, "0");
+    return `${sign}${m} m ${rest} s`;
+  }
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s - h * 3600) / 60);
+  return `${sign}${h} h ${String(m).padStart(2, "0")} m`;
+}
+
+/** "Updated … ago" wording for a number of whole seconds. */
+export function ago(seconds) {
+  const s = Math.max(0, Math.floor(seconds));
+  if (s < 60) return `${s} s ago`;
+  if (s < 3600) return `${Math.floor(s / 60)} m ${s % 60} s ago`;
+  return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} m ago`;
+}
+
+/** Split a stored time "2026-11-29T04:35:12.123" into {date: "2026-11-29", time: "04:35:12.123"}. */
+export function splitTime(iso) {
+  if (typeof iso !== "string" || iso.length < 19) return { date: "", time: "" };
+  return { date: iso.slice(0, 10), time: iso.slice(11, 23) };
+}
+
+/** A stored time as MySQL prints it: "2026-11-29 04:35:12.123" (for copying). */
+export function sqlTime(iso) {
+  return typeof iso === "string" ? iso.replace("T", " ") : iso;
+}
+
+/** HH:MM:SS of a Date, in UTC or the browser's zone. */
+export function clock(date, utc) {
+  const pad = (n) => String(n).padStart(2, "0");
+  const [h, m, s] = utc
+    ? [date.getUTCHours(), date.getUTCMinutes(), date.getUTCSeconds()]
+    : [date.getHours(), date.getMinutes(), date.getSeconds()];
+  return `${pad(h)}:${pad(m)}:${pad(s)}`;
+}
