@@ -1,0 +1,261 @@
+"""The dashboard page as the server renders it: hooks, view state from the URL, no inline code.
+
+The live behaviour (socket, deltas, copy) is proven in a real browser under tests/browser/;
+these tests pin what the HTML promises before any JS runs.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from livedash import create_app
+from livedash.queries import STATUSES
+from tests.conftest import make_settings
+
+STATIC = Path(__file__).resolve().parent.parent / "livedash" / "static"
+
+
+class Page(HTMLParser):
+    """Collects every start tag with its attributes, plus the text of <script> blocks."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.scripts: list[tuple[dict[str, str | None], str]] = []
+        self._in_script: dict[str, str | None] | None = None
+        self.feed(html)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+        if tag == "script":
+            self._in_script = dict(attrs)
+            self.scripts.append((self._in_script, ""))
+
+    def handle_data(self, data: str) -> None:
+        if self._in_script is not None:
+            attrs, text = self.scripts[-1]
+            self.scripts[-1] = (attrs, text + data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "script":
+            self._in_script = None
+
+    def by_id(self, element_id: str) -> tuple[str, dict[str, str | None]]:
+        """The tag and attributes of the element with this id (fails when absent)."""
+        for tag, attrs in self.tags:
+            if attrs.get("id") == element_id:
+                return tag, attrs
+        raise AssertionError(f"no element with id {element_id!r}")
+
+    def selected(self, select_id: str) -> list[str]:
+        """Values of the selected <option>s of one <select> (by document order)."""
+        values, inside = [], False
+        for tag, attrs in self.tags:
+            if tag == "select":
+                inside = attrs.get("id") == select_id
+            elif tag == "option" and inside and "selected" in attrs:
+                values.append(attrs.get("value") or "")
+        return values
+
+    def config(self) -> dict[str, Any]:
+        """The page's JSON configuration block."""
+        for attrs, text in self.scripts:
+            if attrs.get("id") == "livedash-config":
+                return json.loads(text)
+        raise AssertionError("no livedash-config block")
+
+
+def page(client: Any, query: str = "", **kwargs: Any) -> Page:
+    """GET the dashboard with a query string; assert 200 and parse it."""
+    response = client.get(f"/{query}", **kwargs)
+    assert response.status_code == 200
+    assert response.mimetype == "text/html"
+    return Page(response.get_data(as_text=True))
+
+
+HOOKS = ("stats", "tx-table", "window", "refresh", "limit", "username", "status",
+         "theme-toggle", "kiosk-toggle", "conn-state", "updated-ago", "stale-banner", "toasts",
+         "demo-banner", "tx-empty", "tx-row-template", "users-list")
+STATS = ("ingress.bad_request", "ingress.cd_unavailable", "cd.submitted", "cd.timeout",
+         "egress.complete", "egress.ep_unavailable", "egress.throughput_bps",
+         "egress.avg_rate_bps", "egress.tps", "total")
+
+
+def test_page_has_every_hook_tests_and_scripts_rely_on(client: Any) -> None:
+    doc = page(client)
+    for element_id in HOOKS:
+        doc.by_id(element_id)
+    stats = {attrs.get("data-stat") for _, attrs in doc.tags if "data-stat" in attrs}
+    assert stats == set(STATS)
+    breakdowns = {attrs.get("data-breakdown") for _, attrs in doc.tags if "data-breakdown" in attrs}
+    assert breakdowns == {"ingress", "cd", "egress"}
+    assert {a.get("id") for t, a in doc.tags if t == "canvas"} == {
+        "chart-ingress", "chart-cd", "chart-egress"}
+
+
+def test_defaults_without_query(client: Any) -> None:
+    doc = page(client)
+    assert doc.selected("window") == ["10"]
+    assert doc.selected("refresh") == ["3"]
+    assert doc.selected("limit") == ["50"]
+    assert doc.selected("status") == [""]
+    assert doc.by_id("username")[1].get("value") == ""
+    assert doc.config()["view"] == {"window": 10, "refresh": 3, "limit": 50,
+                                    "username": "", "status": ""}
+    assert "hidden" in doc.by_id("stale-banner")[1]
+
+
+def test_view_state_comes_from_the_url(client: Any) -> None:
+    doc = page(client, "?window=30&refresh=5&limit=100&username=bob&status=timeout")
+    assert doc.selected("window") == ["30"]
+    assert doc.selected("refresh") == ["5"]
+    assert doc.selected("limit") == ["100"]
+    assert doc.selected("status") == ["TIMEOUT"]
+    assert doc.by_id("username")[1].get("value") == "bob"
+    assert doc.config()["view"] == {"window": 30, "refresh": 5, "limit": 100,
+                                    "username": "bob", "status": "TIMEOUT"}
+
+
+@pytest.mark.parametrize(("query", "expected"), [
+    ("?window=7", {"window": 10}),
+    ("?window=abc&limit=200", {"window": 10, "limit": 200}),
+    ("?refresh=2&window=60", {"refresh": 3, "window": 60}),
+    ("?refresh=3.5", {"refresh": 3}),
+    ("?limit=-50", {"limit": 50}),
+    ("?limit=99999999999999999999", {"limit": 50}),
+    ("?status=NOPE&limit=100", {"status": "", "limit": 100}),
+    ("?username=" + "x" * 51, {"username": ""}),
+    ("?username=%01bob", {"username": ""}),
+    ("?window=&refresh=&limit=", {}),
+])
+def test_bad_url_values_fall_back_one_by_one(client: Any, query: str,
+                                             expected: dict[str, Any]) -> None:
+    view = {"window": 10, "refresh": 3, "limit": 50, "username": "", "status": "", **expected}
+    assert page(client, query).config()["view"] == view
+
+
+def test_every_status_is_offered_with_all(client: Any) -> None:
+    doc = page(client)
+    values, inside = [], False
+    for tag, attrs in doc.tags:
+        if tag == "select":
+            inside = attrs.get("id") == "status"
+        elif tag == "option" and inside:
+            values.append(attrs.get("value"))
+    assert values == ["", *STATUSES]
+    assert set(doc.config()["icons"]) == set(STATUSES)
+
+
+def assert_no_inline_code(doc: Page) -> None:
+    """No inline script, style element, style attribute or on* handler (CSP forbids them)."""
+    for tag, attrs in doc.tags:
+        assert tag != "style", "inline <style> element"
+        assert "style" not in attrs, f"style= attribute on <{tag}>"
+        handlers = [name for name in attrs if name.startswith("on")]
+        assert not handlers, f"handler attribute {handlers} on <{tag}>"
+        for name in ("href", "src", "action"):
+            assert not (attrs.get(name) or "").strip().lower().startswith("javascript:")
+    for attrs, text in doc.scripts:
+        if attrs.get("src"):
+            assert not text.strip(), "a <script src> with inline code"
+        else:
+            assert attrs.get("type") == "application/json", "inline executable <script>"
+
+
+@pytest.mark.parametrize("query", ["", "?kiosk=1&theme=light", "?username=%3Cscript%3E"])
+def test_no_inline_script_or_style(client: Any, query: str) -> None:
+    assert_no_inline_code(page(client, query))
+
+
+def test_error_page_has_no_inline_code_either(client: Any) -> None:
+    response = client.get("/no-such-page", headers={"Accept": "text/html"})
+    assert response.status_code == 404
+    assert_no_inline_code(Page(response.get_data(as_text=True)))
+
+
+def test_scripts_load_chart_before_the_page_module(client: Any) -> None:
+    doc = page(client)
+    sources = [(a.get("type"), a.get("src")) for a, _ in doc.scripts if a.get("src")]
+    chart = next(i for i, (_, src) in enumerate(sources) if "chart.umd" in (src or ""))
+    module = next(i for i, (_, src) in enumerate(sources) if (src or "").endswith("dashboard.js"))
+    assert chart < module
+    assert sources[module][0] == "module"
+    assert sources[chart][0] is None  # classic script: sets window.Chart
+
+
+@pytest.mark.parametrize("evil", ['"><script>alert(1)</script>', "<img src=x onerror=alert(1)>",
+                                  "</script><script>alert(1)//"])
+def test_hostile_username_stays_text(client: Any, evil: str) -> None:
+    response = client.get("/", query_string={"username": evil})
+    html = response.get_data(as_text=True)
+    assert "<script>alert(1)" not in html
+    assert "<img src=x" not in html
+    doc = Page(html)
+    assert doc.by_id("username")[1].get("value") == evil
+    assert doc.config()["view"]["username"] == evil
+
+
+@pytest.mark.parametrize(("query", "cookie", "theme"), [
+    ("", None, "dark"),
+    ("?theme=light", None, "light"),
+    ("?theme=dark", "light", "dark"),
+    ("", "light", "light"),
+    ("?theme=purple", None, "dark"),
+    ("", "<evil>", "dark"),
+])
+def test_theme_from_url_then_cookie_then_dark(client: Any, query: str, cookie: str | None,
+                                              theme: str) -> None:
+    if cookie is not None:
+        client.set_cookie("livedash_theme", cookie)
+    doc = page(client, query)
+    assert doc.tags[0] == ("html", doc.tags[0][1])
+    assert doc.tags[0][1]["data-theme"] == theme
+    assert doc.by_id("theme-toggle")[1]["aria-pressed"] == ("true" if theme == "light" else "false")
+
+
+@pytest.mark.parametrize(("query", "kiosk"), [
+    ("?kiosk=1", True), ("?kiosk=true", True), ("?kiosk=0", False), ("", False),
+    ("?kiosk=banana", False),
+])
+def test_kiosk_flag(client: Any, query: str, kiosk: bool) -> None:
+    doc = page(client, query)
+    assert ("kiosk" in (doc.tags[0][1].get("class") or "").split()) is kiosk
+    assert doc.config()["kiosk"] is kiosk
+
+
+def test_demo_banner_follows_the_database_state(client: Any) -> None:
+    assert "hidden" in page(client).by_id("demo-banner")[1]
+    demo = create_app(make_settings(demo=True), {"TESTING": True})
+    assert "hidden" not in page(demo.test_client()).by_id("demo-banner")[1]
+
+
+def test_referenced_static_files_exist(client: Any) -> None:
+    doc = page(client)
+    urls = [a.get("src") or a.get("href") for t, a in doc.tags if t in ("script", "link")]
+    urls += [a.get("href") for t, a in doc.tags if t == "use"]
+    for url in {u.split("#")[0] for u in urls if u and u.startswith("/static/")}:
+        assert client.get(url).status_code == 200, url
+
+
+def test_module_imports_resolve() -> None:
+    """Every relative ES module import under static/js points at a file that exists."""
+    pattern = re.compile(r"""^\s*(?:import|export)\b[^'"]*?from\s+["'](\.{1,2}/[^"']+)["']"""
+                         r"""|^\s*import\s+["'](\.{1,2}/[^"']+)["']""", re.MULTILINE)
+    modules = list((STATIC / "js").rglob("*.js"))
+    assert modules
+    for module in modules:
+        for match in pattern.finditer(module.read_text()):
+            target = (module.parent / (match.group(1) or match.group(2))).resolve()
+            assert target.is_file(), f"{module.name} imports missing {target}"
+
+
+def test_status_icons_exist_in_the_sprite(client: Any) -> None:
+    sprite = (STATIC / "vendor" / "lucide-static-1.62.0" / "sprite.svg").read_text()
+    for icon in page(client).config()["icons"].values():
+        assert f'id="{icon}"' in sprite, icon
