@@ -255,7 +255,11 @@ def test_module_imports_resolve() -> None:
             assert target.is_file(), f"{module.name} imports missing {target}"
 
 
-def test_status_icons_exist_in_the_sprite(client: Any) -> None:
-    sprite = (STATIC / "vendor" / "lucide-static-1.62.0" / "sprite.svg").read_text()
-    for icon in page(client).config()["icons"].values():
-        assert f'id="{icon}"' in sprite, icon
+def test_icons_the_js_draws_are_inlined(client: Any) -> None:
+    """Status icons (and every local <use href="#i-...">) have an inline symbol in the page."""
+    doc = page(client)
+    symbols = {a.get("id") for t, a in doc.tags if t == "symbol"}
+    for icon in doc.config()["icons"].values():
+        assert f"i-{icon}" in symbols, icon
+    local = {a["href"][1:] for t, a in doc.tags if t == "use" and a.get("href", "").startswith("#")}
+    assert local and local <= symbols

@@ -11,9 +11,13 @@ Design decisions:
 
 from __future__ import annotations
 
+import re
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, current_app, render_template, request, url_for
+from markupsafe import Markup
 
 from .. import validate
 from ..queries import STATUSES
@@ -25,6 +29,11 @@ _TRUE = ("1", "true", "yes", "on")
 STATUS_ICONS = {"COMPLETE": "check-circle-2", "SUBMITTED": "send", "TIMEOUT": "hourglass",
                 "EP_UNAVAILABLE": "wifi-off", "CD_UNAVAILABLE": "server-cog",
                 "BAD_REQUEST": "ban"}
+# Icons the page's JS draws (rows, toasts, placeholders): inlined as <symbol id="i-NAME">,
+# because Chromium re-fetches an external sprite for elements created later and shows nothing
+# when the server is unreachable, exactly when the rows must stay readable.
+JS_ICONS = (*STATUS_ICONS.values(), "copy", "filter", "list", "info", "alert-triangle")
+SPRITE = Path(__file__).resolve().parent.parent / "static/vendor/lucide-static-1.62.0/sprite.svg"
 
 
 def _field(name: str) -> Any:
@@ -40,11 +49,19 @@ def initial_view() -> validate.View:
     return validate.View(**{name: _field(name) for name in validate.DEFAULTS})
 
 
+@lru_cache(maxsize=1)
+def inline_symbols() -> Markup:
+    """A hidden <svg> holding the JS_ICONS symbols of the vendored sprite, ids prefixed "i-"."""
+    found = re.findall(r'<symbol id="([^"]+)"(.*?</symbol>)', SPRITE.read_text(), re.S)
+    symbols = "".join(f'<symbol id="i-{name}"{rest}' for name, rest in found if name in JS_ICONS)
+    return Markup(f'<svg class="sprite" aria-hidden="true" hidden>{symbols}</svg>')
+
+
 def page_options() -> dict[str, Any]:
     """Kiosk flag and the configuration block the page's JS reads."""
     kiosk = request.args.get("kiosk", "").strip().lower() in _TRUE
     settings = current_app.config["LIVEDASH"]
-    return {"kiosk": kiosk, "config": {
+    return {"kiosk": kiosk, "symbols": inline_symbols(), "config": {
         "statuses": list(STATUSES), "icons": STATUS_ICONS, "kiosk": kiosk,
         "dbClock": settings.db_clock, "socketPath": f"{request.script_root}/socket.io",
         "usersUrl": url_for("api.users")}}

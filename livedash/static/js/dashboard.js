@@ -17,7 +17,8 @@ import { StatsPanel } from "./lib/statcards.js";
 import { attachSuggestions } from "./lib/suggest.js";
 import { TxTable, recordText } from "./lib/table.js";
 import "./lib/theme.js";
-import { icon, toast } from "./lib/toast.js";
+import { icon } from "./lib/icons.js";
+import { toast } from "./lib/toast.js";
 import { writeState } from "./lib/urlstate.js";
 
 const $ = (id) => document.getElementById(id);
@@ -78,7 +79,7 @@ const live = new LiveStatus({
 
 const statsPanel = new StatsPanel($("stats"));
 const table = new TxTable($("tx-table"), {
-  template: $("tx-row-template"), icons: config.icons, sprite: document.body.dataset.icons,
+  template: $("tx-row-template"), icons: config.icons,
   limit: state.limit, emptyEl: $("tx-empty"), emptyText, onChange: showCount,
 });
 function onStats(stats) {
@@ -147,7 +148,8 @@ function bindControls() {
   let timer = null;
   const applyUser = () => {
     clearTimeout(timer);
-    commit({ username: user.value.trim() });
+    // the server refuses more than 50 characters or control characters: never send them
+    commit({ username: user.value.replace(/[\u0000-\u001f\u007f]/g, "").trim().slice(0, 50) });
   };
   user.addEventListener("input", () => {
     clearTimeout(timer);

@@ -17,6 +17,7 @@
  */
 
 import { bytes, count, duration, splitTime, sqlTime, DASH } from "./format.js";
+import { iconHref } from "./icons.js";
 
 export const COPY_COLUMNS = [
   "transaction_id", "username", "file_name", "file_size", "ingress_server",
@@ -28,7 +29,8 @@ const RECORD_KEYS = [...COPY_COLUMNS, "transit_seconds"];
 export function recordText(rec) {
   return COPY_COLUMNS.map((name) => {
     const value = rec[name];
-    const text = value === null || value === undefined ? "NULL" : String(sqlTime(value));
+    if (value === null || value === undefined) return `${name}: NULL`;
+    const text = name.endsWith("_time") ? sqlTime(value) : String(value);
     return `${name}: ${text}`;
   }).join("\n");
 }
@@ -53,7 +55,7 @@ function flash(el, cls) {
 export class TxTable {
   /**
    * @param {HTMLTableElement} table
-   * @param {object} opts {template, icons: {STATUS: iconId}, sprite, limit, emptyEl, emptyText, onChange}
+   * @param {object} opts {template, icons: {STATUS: iconId}, limit, emptyEl, emptyText, onChange}
    */
   constructor(table, opts) {
     this.tbody = table.tBodies[0];
@@ -160,7 +162,7 @@ export class TxTable {
     for (const cls of [...tr.classList]) if (cls.startsWith("status-")) tr.classList.remove(cls);
     tr.classList.add(`status-${status}`);
     const badge = cells[0].querySelector(".badge");
-    badge.querySelector("use").setAttribute("href", `${this.opts.sprite}#${this.opts.icons[status] || "info"}`);
+    badge.querySelector("use").setAttribute("href", iconHref(this.opts.icons[status] || "info"));
     badge.querySelector(".badge-text").textContent = status;
     setText(cells[1], rec.username, rec.username);
     setText(cells[2], rec.file_name, rec.file_name);

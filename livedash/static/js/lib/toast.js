@@ -5,22 +5,10 @@
  * and are announced assertively.
  */
 
+import { icon } from "./icons.js";
+
 const MAX = 4;
 const ICONS = { info: "info", success: "check-circle-2", error: "alert-triangle" };
-
-function iconElement(name) {
-  const sprite = document.body.dataset.icons || "";
-  const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
-  svg.setAttribute("class", "icon");
-  svg.setAttribute("aria-hidden", "true");
-  const use = document.createElementNS("http://www.w3.org/2000/svg", "use");
-  use.setAttribute("href", `${sprite}#${name}`);
-  svg.append(use);
-  return svg;
-}
-
-/** An <svg class="icon"> using the sprite symbol `name`. */
-export { iconElement as icon };
 
 function dismiss(el) {
   el.classList.add("toast-leaving");
@@ -37,7 +25,7 @@ export function toast(message, kind = "info", timeoutMs = kind === "error" ? 800
   el.setAttribute("role", kind === "error" ? "alert" : "status");
   const text = document.createElement("span");
   text.textContent = String(message);
-  el.append(iconElement(ICONS[kind] || ICONS.info), text);
+  el.append(icon(ICONS[kind] || ICONS.info), text);
   el.addEventListener("click", () => dismiss(el));
   box.append(el);
   setTimeout(() => dismiss(el), timeoutMs);
