@@ -28,7 +28,6 @@ const VIEW_KEYS = ["window", "refresh", "limit", "username", "status"];
 let awaitingSnapshot = true;
 let shownView = null; // the view whose snapshot the table holds
 
-document.documentElement.classList.add("js");
 
 const viewOf = (s) => Object.fromEntries(VIEW_KEYS.map((k) => [k, s[k]]));
 const sameView = (a, b) => Boolean(a && b) && VIEW_KEYS.every((k) => a[k] === b[k]);

@@ -46,7 +46,7 @@ export class MiniChart {
     this.chart = new Chart(canvas, {
       type: kind,
       data: { labels: [], datasets: [{ data: [], pointRadius: 0, borderWidth: kind === "line" ? 2 : 0,
-        tension: 0.3, fill: kind === "line", borderRadius: 2, categoryPercentage: 0.9, barPercentage: 0.9 }] },
+        tension: 0.3, cubicInterpolationMode: "monotone", fill: kind === "line", borderRadius: 2, categoryPercentage: 0.9, barPercentage: 0.9 }] },
       options: this.options(),
     });
     this.restyle();
