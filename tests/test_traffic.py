@@ -11,6 +11,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 import pymysql
@@ -275,3 +276,12 @@ def test_ctrl_c_stops_cleanly_and_settles(cli_env, sql, capsys) -> None:
     assert "stopped:" in capsys.readouterr().out
     statuses = {s for (s,) in query(sql, "SELECT DISTINCT status FROM transactions")}
     assert statuses and "SUBMITTED" not in statuses
+
+
+def test_history_rows_are_escaped(sql, db: Database) -> None:
+    row = ("5151ed00-0000-4000-8000-00000000000a", "o'brien", "a\\b'); DROP TABLE x; --.txt",
+           5, "ingress-01", "2026-01-02 03:04:05.678", None, None, "BAD_REQUEST")
+    assert queries.insert_history(db, [row]) == 1
+    stored = query(sql, "SELECT username, file_name, ingress_time, egress_time FROM transactions")
+    assert stored == [("o'brien", "a\\b'); DROP TABLE x; --.txt",
+                       datetime(2026, 1, 2, 3, 4, 5, 678000), None)]
