@@ -206,6 +206,7 @@ class TrafficModel:
     """Draws transfers: who, what, how big, through which servers, how it ends and when."""
 
     def __init__(self, profile: Profile, seed: int | None = None) -> None:
+        """Draw the user pool once (its order is the popularity rank) and precompute weights."""
         self.profile = profile
         self._rng = random.Random(seed)
         self._users = user_pool(profile.users, self._rng)
@@ -319,6 +320,7 @@ class Simulator:
 
     def __init__(self, db: Database, model: TrafficModel, rate: float,
                  tick_s: float = TICK_S) -> None:
+        """A simulator with nothing in flight yet."""
         self.db, self.model, self.rate, self.tick_s = db, model, rate, tick_s
         self.tally = Tally()
         # heap of (due monotonic time, id, final status, egress server); ids are unique, so
@@ -391,6 +393,7 @@ class _Meter:
 
     def __init__(self, sim: Simulator, start: float, every: float,
                  report: Callable[[str], None] | None) -> None:
+        """Start counting from `start` (the run's first tick)."""
         self.sim, self.start, self.every, self.report = sim, start, every, report
         self.last_time, self.last = start, Tally()
 
@@ -415,6 +418,7 @@ def stop_on_signals(stop: threading.Event) -> Iterator[None]:
         return
 
     def handle(signum: int, frame: Any) -> None:
+        """First signal: ask the loop to stop; a second Ctrl-C: give up at once."""
         if stop.is_set() and signum == signal.SIGINT:
             raise KeyboardInterrupt
         stop.set()
@@ -468,8 +472,13 @@ def _printer(name: str) -> Callable[[str], None]:
 def _run_tool(name: str, settings: Settings, force: bool,
               work: Callable[[Database, Callable[[str], None]], None]) -> int:
     """Connect, check ownership, work; failures become one line on stderr and an exit code
-    (2 refused, 1 database error)."""
-    fail = lambda text: print(f"livedash {name}: {text}", file=sys.stderr)  # noqa: E731
+    (2 refused, 1 database error, 130 interrupted). Rows already written stay: they carry
+    the marker, so a later run accepts them and the admin clear removes them."""
+
+    def fail(text: str) -> None:
+        """One line on stderr naming the command."""
+        print(f"livedash {name}: {text}", file=sys.stderr)
+
     try:
         db = connect(settings)
     except DatabaseError as exc:
@@ -485,6 +494,9 @@ def _run_tool(name: str, settings: Settings, force: bool,
     except DatabaseError as exc:
         fail(f"database error on {where(settings)}: {exc}")
         return 1
+    except KeyboardInterrupt:
+        fail("interrupted")
+        return 130
     finally:
         db.close()
 
@@ -493,6 +505,7 @@ def _number(kind: type, low: float, high: float) -> Callable[[str], Any]:
     """An argparse type: a number of `kind` within [low, high], else a clear message."""
 
     def parse(raw: str) -> Any:
+        """The value, or argparse's usage error with the reason."""
         try:
             value = kind(raw)
         except ValueError:
@@ -536,6 +549,7 @@ def _with_arguments(add: Callable[[argparse.ArgumentParser], None]) -> Callable[
     """Attach `.arguments` before `@command` registers the function (it reads it then)."""
 
     def attach(run: Any) -> Any:
+        """Set the attribute and hand the function on."""
         run.arguments = add
         return run
 
@@ -570,6 +584,7 @@ def simulate_command(args: argparse.Namespace, settings: Settings) -> int:
     """`livedash simulate`: run the simulator until Ctrl-C or --duration."""
 
     def work(db: Database, say: Callable[[str], None]) -> None:
+        """Run until stopped, with Ctrl-C/SIGTERM turned into a clean stop."""
         sim = Simulator(db, TrafficModel(profile_from(args), args.seed), args.rate)
         say(f"writing {args.rate:g} transfers/s to {where(settings)}; Ctrl-C stops")
         stop = threading.Event()
@@ -586,6 +601,7 @@ def seed_command(args: argparse.Namespace, settings: Settings) -> int:
     """`livedash seed`: insert --rows rows spread over the last --hours hours."""
 
     def work(db: Database, say: Callable[[str], None]) -> None:
+        """Seed and print the achieved rate."""
         model = TrafficModel(profile_from(args), args.seed)
         result = seed(db, model, args.rows, args.hours, args.batch, say, args.seed)
         say(f"{result.rows:,} rows over {args.hours:g} h into {where(settings)} in "
