@@ -92,3 +92,29 @@ def test_fresh_app_answers_live_on_its_first_request(sql, add_row) -> None:
     app = create_app(make_settings(), {"TESTING": True})
     body = app.test_client().get("/api/transactions").get_json()
     assert body["source"] == "database" and body["rows"][0]["username"] == "first"
+
+
+def test_viewers_see_down_within_two_ticks_and_live_again_within_5_s(proxy, add_row) -> None:
+    from livedash import socketio
+    from tests.test_poller import subscribe, wait_event
+
+    add_row()
+    proxy.up()
+    app = create_app(make_settings(mysql_port=proxy.port), {"TESTING": True})
+    client = socketio.test_client(app)
+    subscribe(client, refresh=1)
+    wait_event(client, "stats", lambda s: s["source"] == "database")
+    proxy.down()
+    cut = time.monotonic()
+    down = wait_event(client, "health", lambda h: h["database"] == "down", timeout=3)
+    assert time.monotonic() - cut <= 2.5 and down["down_since"]
+    client.get_received()
+    time.sleep(1.5)
+    assert not [m for m in client.get_received() if m["name"] == "stats"]  # last figures kept
+    assert app.test_client().get("/api/stats").status_code == 503
+    proxy.up()
+    back = time.monotonic()
+    wait_event(client, "health", lambda h: h["database"] == "up", timeout=5)
+    wait_event(client, "stats", lambda s: s["source"] == "database", timeout=5)
+    assert time.monotonic() - back <= 5
+    client.disconnect()
