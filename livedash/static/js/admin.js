@@ -35,9 +35,10 @@ let exact = null; // the last exact count {rows, seconds, at}: shown instead of 
 
 // -- small helpers -----------------------------------------------------------------------------
 
+/** Set the text of every [data-field=name]: a dash for null/undefined, blank for "". */
 function setField(name, text) {
   for (const el of document.querySelectorAll(`[data-field="${name}"]`)) {
-    el.textContent = text === null || text === undefined || text === "" ? DASH : String(text);
+    el.textContent = text === null || text === undefined ? DASH : String(text);
   }
 }
 
@@ -76,6 +77,7 @@ function tickTime(iso) {
 
 function renderDatabase(d) {
   for (const name of ["host", "port", "database", "user", "version"]) setField(name, d[name]);
+  for (const id of ["count-exact", "count-status"]) document.getElementById(id).disabled = d.mode !== "up";
   setField("db-mode", MODE_LABELS[d.mode] || d.mode);
   setState("db-mode", d.mode);
   renderRows(d);
@@ -87,7 +89,8 @@ function renderDatabase(d) {
   document.getElementById("admin-demo").hidden = d.mode !== "demo";
   document.getElementById("admin-down").hidden = d.mode !== "down";
   if (d.mode === "down") {
-    setField("down-text", `The database is unavailable${d.down_since ? ` since ${d.down_since}` : ""}: ${d.error || "no answer"}. Admin actions wait until it is back.`);
+    const since = d.down_since ? ` since ${tickTime(d.down_since)}` : "";
+    setField("down-text", `The database is unavailable${since}: ${d.error || "no answer"}. Admin actions wait until it is back.`);
   }
 }
 
@@ -129,7 +132,7 @@ function renderApp(a) {
   setField("viewers", count(a.viewers));
   setField("keys", count(a.keys));
   setField("lag", `${decimal(a.lag_s)} s`);
-  setField("polling", a.polling === false ? "no: another process polls (message queue)" : "yes");
+  setField("polling", a.polling === false ? "no (another process polls)" : "yes");
   const body = document.querySelector("#tiers tbody");
   body.replaceChildren(...a.tiers.map(tierRow));
   document.getElementById("tiers").hidden = a.tiers.length === 0;
@@ -205,6 +208,14 @@ function countExact() {
   });
 }
 
+/** Blank the per-status figures (after a clear they no longer hold). */
+function forgetStatusCounts(note) {
+  for (const cell of document.querySelectorAll("#status-counts [data-count], #status-counts [data-share]")) {
+    cell.textContent = DASH;
+  }
+  setField("status-note", note);
+}
+
 function countStatuses() {
   return busyButton(document.getElementById("count-status"), async () => {
     setField("status-note", "Counting…");
@@ -264,11 +275,18 @@ async function startClear(form) {
     const answer = await api(config.urls.clear, {
       method: "POST", body: data, headers: { "X-CSRFToken": csrfToken },
     });
-    form.reset();
-    for (const out of form.querySelectorAll("[data-preview-result]")) out.textContent = "";
+    resetForms(); // no confirmation stays armed for a second, unintended clear
     follow(answer.job);
   } catch (err) {
     showResult({ stage: "failed", error: err.message, mode: form.dataset.mode, deleted: 0 }, "Refused");
+    updateForm(form);
+  }
+}
+
+function resetForms() {
+  for (const form of forms) {
+    form.reset();
+    for (const out of form.querySelectorAll("[data-preview-result]")) out.textContent = "";
     updateForm(form);
   }
 }
@@ -291,6 +309,8 @@ function jobMessage(job) {
 
 function renderProgress(job) {
   const bar = document.getElementById("job-progress");
+  bar.hidden = !job.job; // a refusal has no job and no progress
+
   if (job.stage === "counting" || job.total === null || job.total === undefined) {
     bar.removeAttribute("value"); // indeterminate
     if (job.stage === "failed" || job.stage === "done") bar.value = 0;
@@ -319,6 +339,7 @@ function onProgress(job, fromSocket) {
   if (!job.done) return;
   followed.finished = true;
   toast(jobMessage(job), job.error ? "error" : "success");
+  forgetStatusCounts("The table changed: count again to see the new figures.");
   refreshStatus({ counts: true });
 }
 
