@@ -27,6 +27,8 @@ Design decisions:
   undone (INSERT ... ON DUPLICATE KEY UPDATE would re-create cleared rows).
 - Arrivals come from a token bucket holding at most one second of backlog: after a database
   stall the simulator does not burst; the report line shows the achieved rate.
+- A database error during a run is reported once and the run goes on (the pipeline it
+  imitates does not stop either): arrivals meanwhile are dropped, due settles are retried.
 - A clean stop (Ctrl-C, SIGTERM, --duration) settles every in-flight row at once with its
   planned outcome (egress time = now, a little early), so no row is left SUBMITTED forever.
 - Seed reads the database clock once and computes every time in Python: ingress times evenly
@@ -70,6 +72,7 @@ FOREIGN_CAP = 10_000
 INGRESS_FAILURES = ("BAD_REQUEST", "CD_UNAVAILABLE")
 OUTCOMES = ("BAD_REQUEST", "CD_UNAVAILABLE", "EP_UNAVAILABLE", "TIMEOUT", "COMPLETE")
 TICK_S = 0.1
+INSERT_CHUNK = 1000
 SETTLE_CHUNK = 1000
 
 _FIRST = ("alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "ivan", "judy",
@@ -307,6 +310,11 @@ def seed(db: Database, model: TrafficModel, rows: int, hours: float, batch: int 
 
 # -- live simulation -------------------------------------------------------------------------
 
+# A transfer in flight: (due monotonic time, id, final status, egress server). Ids are unique,
+# so heap ties never compare the rest.
+Pending = tuple[float, str, str, str | None]
+
+
 @dataclass
 class Tally:
     """Rows written so far."""
@@ -323,9 +331,7 @@ class Simulator:
         """A simulator with nothing in flight yet."""
         self.db, self.model, self.rate, self.tick_s = db, model, rate, tick_s
         self.tally = Tally()
-        # heap of (due monotonic time, id, final status, egress server); ids are unique, so
-        # ties never compare the rest
-        self._pending: list[tuple[float, str, str, str | None]] = []
+        self._pending: list[Pending] = []  # a heap: the next transfer due first
 
     @property
     def in_flight(self) -> int:
@@ -334,8 +340,8 @@ class Simulator:
 
     def arrive(self, count: int, now: float) -> None:
         """Insert `count` new transfers; the SUBMITTED ones are scheduled to settle."""
-        for done in range(0, count, SETTLE_CHUNK):
-            transfers = self.model.transfers(min(SETTLE_CHUNK, count - done))
+        for done in range(0, count, INSERT_CHUNK):
+            transfers = self.model.transfers(min(INSERT_CHUNK, count - done))
             rows = [(t.transaction_id, t.username, t.file_name, t.file_size, t.ingress_server,
                      t.status if t.status in INGRESS_FAILURES else "SUBMITTED")
                     for t in transfers]
@@ -357,15 +363,24 @@ class Simulator:
         due, self._pending = self._pending, []
         self._settle(due)
 
-    def _settle(self, items: list[tuple[float, str, str, str | None]]) -> None:
-        """One UPDATE per (status, egress server), in chunks of SETTLE_CHUNK ids."""
-        groups: dict[tuple[str, str | None], list[str]] = defaultdict(list)
-        for _, tid, status, egress in items:
-            groups[(status, egress)].append(tid)
-        for (status, egress), ids in groups.items():
-            for i in range(0, len(ids), SETTLE_CHUNK):
-                chunk = ids[i:i + SETTLE_CHUNK]
-                self.tally.settled += queries.settle_transfers(self.db, chunk, status, egress)
+    def _settle(self, items: list[Pending]) -> None:
+        """One UPDATE per (status, egress server) and SETTLE_CHUNK ids. On a database error the
+        items not settled yet go back in the queue (settling one twice is a no-op: the UPDATE
+        only touches SUBMITTED rows) and the error is raised."""
+        groups: dict[tuple[str, str | None], list[Pending]] = defaultdict(list)
+        for item in items:
+            groups[(item[2], item[3])].append(item)
+        batches = [(key, group[i:i + SETTLE_CHUNK]) for key, group in groups.items()
+                   for i in range(0, len(group), SETTLE_CHUNK)]
+        for n, ((status, egress), batch) in enumerate(batches):
+            try:
+                self.tally.settled += queries.settle_transfers(
+                    self.db, [item[1] for item in batch], status, egress)
+            except DatabaseError:
+                for _, unsettled in batches[n:]:
+                    for item in unsettled:
+                        heappush(self._pending, item)
+                raise
 
     def run(self, duration: float | None, stop: threading.Event,
             report: Callable[[str], None] | None = None, every: float = 5.0) -> Tally:
@@ -380,8 +395,13 @@ class Simulator:
             credit = min(credit + self.rate * (now - last), self.rate + 1.0)
             last, arrivals = now, int(credit)
             credit -= arrivals
-            self.arrive(arrivals, now)
-            self.settle_due(now)
+            try:
+                self.arrive(arrivals, now)
+                self.settle_due(now)
+            except DatabaseError as exc:  # keep going: the pipeline does not stop either
+                meter.failed(str(exc))
+            else:
+                meter.recovered()
             meter.tick(now)
             stop.wait(max(0.0, self.tick_s - (time.monotonic() - now)))
         self.settle_all()
@@ -396,6 +416,7 @@ class _Meter:
         """Start counting from `start` (the run's first tick)."""
         self.sim, self.start, self.every, self.report = sim, start, every, report
         self.last_time, self.last = start, Tally()
+        self.error: str | None = None
 
     def tick(self, now: float) -> None:
         """Print a line when the interval is over."""
@@ -407,6 +428,19 @@ class _Meter:
                     f"{(tally.settled - self.last.settled) / seconds:8.1f} rows/s  "
                     f"in flight {self.sim.in_flight:,}  total {tally.inserted:,}")
         self.last_time, self.last = now, replace(tally)
+
+    def failed(self, message: str) -> None:
+        """Say once per distinct error that the database failed and the run goes on."""
+        if message != self.error and self.report:
+            self.report(f"database error: {message}; retrying every tick (transfers arriving "
+                        "meanwhile are dropped, those in flight settle when it is back)")
+        self.error = message
+
+    def recovered(self) -> None:
+        """Say when a tick succeeds again after an error."""
+        if self.error is not None and self.report:
+            self.report("database back; carrying on")
+        self.error = None
 
 
 @contextmanager

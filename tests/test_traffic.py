@@ -23,6 +23,7 @@ from livedash.db import Database
 from livedash.traffic import MARKER, Profile, Simulator, TrafficModel
 
 from .conftest import DB_NAME, SERVER, make_settings
+from .tcpproxy import TcpProxy
 
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 FINAL = {"BAD_REQUEST", "CD_UNAVAILABLE", "COMPLETE", "EP_UNAVAILABLE", "TIMEOUT"}
@@ -236,6 +237,32 @@ def test_settling_never_recreates_cleared_rows(sql, db: Database) -> None:
     query(sql, "DELETE FROM transactions")  # an admin clear while transfers are in flight
     sim.settle_all()
     assert query(sql, "SELECT COUNT(*) FROM transactions")[0][0] == 0
+
+
+def test_simulator_rides_out_a_database_outage(sql) -> None:
+    proxy = TcpProxy((SERVER["host"], SERVER["port"]))
+    database = traffic.connect(make_settings(mysql_port=proxy.port))
+    lines: list[str] = []
+
+    def outage() -> None:
+        time.sleep(1.0)
+        proxy.down()
+        time.sleep(1.5)
+        proxy.up()
+
+    threading.Thread(target=outage, daemon=True).start()
+    try:
+        tally = Simulator(database, TrafficModel(FAST, seed=9), rate=100).run(
+            7.0, threading.Event(), lines.append, every=1.0)
+    finally:
+        database.close()
+        proxy.close()
+    assert any(line.startswith("database error:") for line in lines)
+    assert "database back; carrying on" in lines
+    assert 300 < tally.inserted < 650  # arrivals during the outage were dropped
+    rows = all_rows(sql)
+    assert len(rows) == tally.inserted
+    assert "SUBMITTED" not in {r["status"] for r in rows}  # in-flight ones settled after it
 
 
 def test_local_clock_uses_now(sql) -> None:
