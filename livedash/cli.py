@@ -49,6 +49,8 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
                        "worker_class": "gthread", "threads": settings.threads, "timeout": 60,
                        "graceful_timeout": 5, "loglevel": settings.log_level,
                        "errorlog": "-", "accesslog": None}
+            if "control_socket_disable" in self.cfg.settings:  # gunicorn >= 24
+                options["control_socket_disable"] = True  # one shared path per user clashes
             for key, value in options.items():
                 self.cfg.set(key, value)
 

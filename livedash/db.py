@@ -273,12 +273,22 @@ class Database:
     def run(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None,
             pool: str = "live") -> list[Row]:
         """Execute one statement and return all rows (the only path for buffered reads)."""
+        if pool == "live":
+            sql = self._time_limited(sql)
         with self._cursor(pool) as cur:
             self.statements += 1
             cur.execute(sql, params)
             rows = list(cur.fetchall())
         self._mark_up()
         return rows
+
+    def _time_limited(self, sql: str) -> str:
+        """Ask MySQL 8 to stop a dashboard SELECT at the read timeout, so an abandoned query
+        does not keep running on the server (MariaDB reads the hint as a comment)."""
+        if not sql.startswith("SELECT "):
+            return sql
+        limit_ms = int(self.settings.read_timeout * 1000)
+        return f"SELECT /*+ MAX_EXECUTION_TIME({limit_ms}) */ {sql[7:]}"
 
     def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None,
                 pool: str = "bulk") -> int:
