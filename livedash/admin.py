@@ -128,7 +128,8 @@ class Job:
         return {"job": self.id, "mode": self.request.mode,
                 "before": _stamp(self.request.before), "stage": self.stage,
                 "method": self.method, "total": self.total, "deleted": self.deleted,
-                "done": self.finished.is_set(), "error": self.error, "user": self.who.user,
+                "done": self.stage in ("done", "failed"), "error": self.error,
+                "user": self.who.user,
                 "started_at": self.started_at.isoformat(timespec="seconds"),
                 "seconds": round((end - self.started_at).total_seconds(), 1)}
 
@@ -326,9 +327,9 @@ class Clearer:
         self._analyze()
         with self._lock:
             self._running = None
-        job.finished.set()
         _audit(job)
-        notify(job)
+        notify(job)  # the last admin_progress goes out before the socket's ack (below)
+        job.finished.set()
 
     def _analyze(self) -> None:
         """Refresh the table statistics; skipped quietly when the database cannot."""
