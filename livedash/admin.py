@@ -32,8 +32,10 @@ Design decisions:
   when; refusals are logged too.
 - Per-status counts (GROUP BY status: a full scan of idx_status, about 0.7 s per million rows)
   and the exact COUNT(*) run on request, never while the page renders; the page asks for them
-  by itself when the estimate is at most `AUTO_COUNT_MAX_ROWS`. A server-side time limit was
-  rejected: MySQL (MAX_EXECUTION_TIME hint) and MariaDB (max_statement_time) share no syntax.
+  by itself when the estimate is at most `AUTO_COUNT_MAX_ROWS`. Counting on page load under a
+  time limit was rejected: the limit would hold only on MySQL (the MAX_EXECUTION_TIME hint;
+  MariaDB reads it as a comment), and a count cut short shows nothing anyway. On request, the
+  admin decides when to pay for the scan and sees how long it took.
 """
 
 from __future__ import annotations
