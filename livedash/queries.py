@@ -6,15 +6,17 @@ Design decisions (plans measured on MariaDB 10.11 with 1M+ rows; see docs/query-
   cannot shift a window.
 - Window aggregates `FORCE INDEX (idx_ingress_time)`: left alone, the optimizer picks
   `idx_status` for `GROUP BY status` and scans the whole index (about 7 s on 2M rows).
-- "Latest N" with a filter picks its index from a bounded probe: a value matching at most
-  `RARE_LIMIT` rows is read through its own index and sorted (cheap however old the rows are);
-  a common value walks `idx_ingress_time` backwards and stops after N matches.
+- "Latest N" with a filter picks its index from a bounded, index-only probe: a value matching
+  at most sqrt(N * table rows) rows (`rare_limit`) is read through its own index and sorted
+  (cheap however old the rows are); a common value walks `idx_ingress_time` backwards and
+  stops after N matches.
 - Only constants chosen from fixed sets (the clock function, an index name) are formatted into
   SQL text; every value from a request is a parameter.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -116,6 +118,20 @@ def _filters(username: str, status: str) -> tuple[list[str], dict[str, Any]]:
     return terms, params
 
 
+def table_rows_estimate(db: Database) -> int:
+    """InnoDB's row-count estimate for the table (statistics, no scan)."""
+    rows = db.run("SELECT COALESCE(MAX(TABLE_ROWS), 0) FROM information_schema.TABLES "
+                  "WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = %s", (TABLE,))
+    return int(rows[0][0])
+
+
+def rare_limit(limit: int, table_rows: int) -> int:
+    """Most matches for which reading a filter's own index and sorting beats walking
+    idx_ingress_time backwards: both cost one row lookup per row read, m for the former and
+    about limit * table_rows / m for the latter, so they break even at sqrt(limit * rows)."""
+    return max(RARE_LIMIT, min(100_000, int((limit * max(table_rows, 1)) ** 0.5)))
+
+
 def match_count(db: Database, column: str, value: str, cap: int = RARE_LIMIT + 1) -> int:
     """How many rows have column = value, counting no further than `cap` (index-only)."""
     index = _INDEXES[column]
@@ -124,12 +140,13 @@ def match_count(db: Database, column: str, value: str, cap: int = RARE_LIMIT + 1
     return int(db.run(sql, (value, cap))[0][0])
 
 
-def choose_index(db: Database, username: str, status: str) -> str:
-    """The index that reads fewest rows for a latest-N query with these filters."""
-    best, best_count = "idx_ingress_time", RARE_LIMIT + 1
+def choose_index(db: Database, username: str, status: str, limit: int = 50) -> str:
+    """The index that reads fewest rows for a latest-`limit` query with these filters."""
+    cap = rare_limit(limit, table_rows_estimate(db))
+    best, best_count = "idx_ingress_time", cap + 1
     for column, value in (("username", username), ("status", status)):
         if value:
-            count = match_count(db, column, value)
+            count = match_count(db, column, value, cap + 1)
             if count < best_count:
                 best, best_count = _INDEXES[column], count
     return best
@@ -139,7 +156,8 @@ def latest_rows(db: Database, limit: int, username: str = "", status: str = "",
                 index: str | None = None) -> list[tuple[Any, ...]]:
     """The newest `limit` rows matching the filters, newest ingress_time first."""
     terms, params = _filters(username, status)
-    index = index or (choose_index(db, username, status) if terms else "idx_ingress_time")
+    index = index or (choose_index(db, username, status, limit) if terms
+                      else "idx_ingress_time")
     if index not in (*_INDEXES.values(), "idx_ingress_time"):
         raise ValueError(f"unknown index {index}")
     where = f" WHERE {' AND '.join(terms)}" if terms else ""
@@ -296,3 +314,101 @@ def admin_delete_batch(db: Database, limit: int, before: datetime | None = None)
 def admin_analyze(db: Database) -> None:
     """Refresh the table statistics, so information_schema's estimate follows a clear."""
     db.run(f"ANALYZE TABLE {TABLE}", pool="bulk")
+
+
+# -- Reports (livedash/reports.py) -----------------------------------------------------------
+# Rows are selected in the range `start <= ingress_time < end` (+ username). Plans measured on
+# MariaDB 10.11 with 1M rows (EXPLAIN, tests/test_reports.py pins them):
+# - FORCE INDEX (idx_ingress_time): `range` on the index; ORDER BY ingress_time, transaction_id
+#   needs no filesort (InnoDB secondary entries end with the primary key, so the index order IS
+#   that order) and the first row streams at once. Left alone, the optimizer switches to a full
+#   scan + filesort of the whole table once the range covers much of it.
+# - With a username the index is chosen by bounded probes (`report_index`): idx_username when
+#   the user has fewer rows (all time) than the range holds, else idx_ingress_time.
+# - Group keys are the collation's sort keys (WEIGHT_STRING of the name without trailing
+#   spaces: utf8mb4_unicode_ci is PAD SPACE), so 'alice', 'ALICE' and 'alice ' make one group
+#   exactly as GROUP BY does, and the row listing is matched to the groups byte for byte.
+
+REPORT_PROBE_CAP = 100_000
+_REPORT_INDEXES = ("idx_ingress_time", "idx_username")
+_GROUP_KEY = "WEIGHT_STRING(TRIM(TRAILING ' ' FROM {name}))"
+# The database writes its own values as text: CAST shows DATETIME(3) and BIGINT exactly as the
+# mysql client does, and text columns parse ~2.5x faster in PyMySQL than datetimes.
+_CSV_COLUMNS = ", ".join(f"CAST({c} AS CHAR)" if c in ("file_size", "ingress_time", "egress_time")
+                         else c for c in COLUMNS)
+_RATE = ("CASE WHEN egress_time > ingress_time THEN file_size * 1000000 / "
+         "TIMESTAMPDIFF(MICROSECOND, ingress_time, egress_time) END")
+_TRANSIT = "TIMESTAMPDIFF(MICROSECOND, ingress_time, egress_time) / 1000000"
+
+
+def _report_where(username: str) -> str:
+    """The report's WHERE clause (parameters start, end and, when filtering, username)."""
+    user = " AND username = %(username)s" if username else ""
+    return f"WHERE ingress_time >= %(start)s AND ingress_time < %(end)s{user}"
+
+
+def _report_params(start: datetime, end: datetime, username: str) -> dict[str, Any]:
+    """Parameters for `_report_where`."""
+    return {"start": start, "end": end, "username": username}
+
+
+def _checked_index(index: str) -> str:
+    """An index name from the fixed set (it is formatted into SQL text)."""
+    if index not in _REPORT_INDEXES:
+        raise ValueError(f"unknown index {index}")
+    return index
+
+
+def range_count(db: Database, start: datetime, end: datetime, cap: int) -> int:
+    """Rows with start <= ingress_time < end, counted no further than `cap` (index-only)."""
+    sql = (f"SELECT COUNT(*) FROM (SELECT 1 FROM {TABLE} FORCE INDEX (idx_ingress_time) "
+           f"{_report_where('')} LIMIT %(cap)s) AS probe")
+    return int(db.run(sql, {**_report_params(start, end, ""), "cap": int(cap)}, "bulk")[0][0])
+
+
+def report_index(db: Database, start: datetime, end: datetime, username: str) -> str:
+    """The index that reads fewer rows for a report: the user's rows or the range's rows."""
+    if not username:
+        return "idx_ingress_time"
+    user_rows = match_count(db, "username", username, REPORT_PROBE_CAP)
+    if user_rows >= REPORT_PROBE_CAP:
+        return "idx_ingress_time"
+    return ("idx_username" if user_rows < range_count(db, start, end, user_rows + 1)
+            else "idx_ingress_time")
+
+
+def report_csv_rows(db: Database, start: datetime, end: datetime, username: str, index: str,
+                    batch: int = 5000) -> Iterator[list[tuple[Any, ...]]]:
+    """Batches of rows as text (NULL stays None), oldest first, from an unbuffered cursor."""
+    sql = (f"SELECT {_CSV_COLUMNS} FROM {TABLE} FORCE INDEX ({_checked_index(index)}) "
+           f"{_report_where(username)} ORDER BY ingress_time, transaction_id")
+    return db.stream(sql, _report_params(start, end, username), batch)
+
+
+def report_user_rows(db: Database, start: datetime, end: datetime, username: str, index: str,
+                     limit: int, batch: int = 2000) -> Iterator[list[tuple[Any, ...]]]:
+    """Batches of rows (COLUMNS order plus the group key), by username then oldest first,
+    at most `limit` of them, from an unbuffered cursor."""
+    sql = (f"SELECT {', '.join(COLUMNS)}, {_GROUP_KEY.format(name='username')} "
+           f"FROM {TABLE} FORCE INDEX ({_checked_index(index)}) {_report_where(username)} "
+           "ORDER BY username, ingress_time, transaction_id LIMIT %(limit)s")
+    return db.stream(sql, {**_report_params(start, end, username), "limit": int(limit)}, batch)
+
+
+def _spread_sql(expr: str) -> str:
+    """n, min, max, mean and sample standard deviation of a per-row expression."""
+    return ", ".join(f"{f}({expr})" for f in ("COUNT", "MIN", "MAX", "AVG", "STDDEV_SAMP"))
+
+
+def report_summaries(db: Database, start: datetime, end: datetime, username: str,
+                     index: str) -> list[tuple[Any, ...]]:
+    """Per-username aggregates plus the all-rows total (username NULL) in one pass:
+    (username, group key, files, bytes, rate n/min/max/avg/stdev (bytes/s),
+    transit n/min/max/avg/stdev (s), one count per status in STATUSES order)."""
+    statuses = ", ".join(f"COUNT(CASE WHEN status = '{s}' THEN 1 END)" for s in STATUSES)
+    sql = (f"SELECT username, {_GROUP_KEY.format(name='MIN(username)')}, COUNT(*), "
+           f"COALESCE(SUM(file_size), 0), {_spread_sql('rate')}, {_spread_sql('transit')}, "
+           f"{statuses} FROM (SELECT username, file_size, status, {_RATE} AS rate, "
+           f"{_TRANSIT} AS transit FROM {TABLE} FORCE INDEX ({_checked_index(index)}) "
+           f"{_report_where(username)}) AS picked GROUP BY username WITH ROLLUP")
+    return db.run(sql, _report_params(start, end, username), "bulk")

@@ -91,6 +91,6 @@ class ViewTable:
         if at.source == "demo" or not (v.username or v.status):
             return None
         if self.index is None or time.monotonic() - self.index_at > PLAN_TTL_SECONDS:
-            self.index = queries.choose_index(db, v.username, v.status)
+            self.index = queries.choose_index(db, v.username, v.status, v.limit)
             self.index_at = time.monotonic()
         return self.index
