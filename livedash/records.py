@@ -1,4 +1,5 @@
-"""The one place that turns database rows into what clients see (JSON records)."""
+"""The one place that turns database rows into what clients see: JSON records for the API and
+the socket, and text "as MySQL shows it" for reports (CSV cells, HTML report rows)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,21 @@ from .queries import COLUMNS
 def iso_ms(value: datetime | None) -> str | None:
     """ISO 8601 with milliseconds, as stored (no zone: the DB clock setting says which)."""
     return value.isoformat(timespec="milliseconds") if value is not None else None
+
+
+def mysql_text(value: Any) -> str | None:
+    """A value as the mysql client prints it: DATETIME(3) as '2026-11-29 00:30:00.123',
+    numbers and text as themselves, NULL as None (the caller decides how to show it)."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ", timespec="milliseconds")
+    return str(value)
+
+
+def mysql_row(row: tuple[Any, ...]) -> tuple[str | None, ...]:
+    """Every value of a row through `mysql_text` (the CSV of demo rows)."""
+    return tuple(mysql_text(value) for value in row)
 
 
 def transit_seconds(ingress: datetime, egress: datetime | None) -> float | None:

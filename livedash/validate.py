@@ -5,8 +5,10 @@ One rule per value, shared by the JSON API, the Socket.IO `subscribe` event and 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from .queries import STATUSES
@@ -111,3 +113,106 @@ def view(data: Any, fields: tuple[str, ...] = tuple(_PARSERS)) -> View:
         raw = data.get(name, DEFAULTS[name])
         values[name] = _PARSERS[name](DEFAULTS[name] if raw is None else raw)
     return View(**values)
+
+
+# -- Reports ---------------------------------------------------------------------------------
+# One rule per value (start, end, username, format); `report_request` applies them all and
+# collects every message by field, so the form can show each next to its input.
+
+REPORT_FORMATS = ("csv", "html")
+REPORT_FIELDS = ("start", "end", "username", "format")
+_DATETIME = re.compile(r"(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?")
+_EARLIEST = datetime(1000, 1, 1)  # DATETIME's documented range starts here
+
+
+class ReportInputError(ValidationError):
+    """Bad report parameters: `errors` maps each bad field to its message."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(f"{field}: {message}" for field, message in errors.items()))
+        self.errors = errors
+
+
+def report_time(name: str, raw: Any) -> datetime | None:
+    """A range bound as YYYY-MM-DDTHH:MM[:SS[.fff]] (what datetime-local sends), in the
+    database clock's zone; None when empty (the caller supplies the default)."""
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None
+    match = _DATETIME.fullmatch(raw.strip()) if isinstance(raw, str) else None
+    try:
+        if match is None:
+            raise ValueError
+        *parts, fraction = match.groups()
+        moment = datetime(*(int(p or 0) for p in parts),
+                          microsecond=int((fraction or "0").ljust(3, "0")) * 1000)
+    except ValueError:
+        raise ValidationError(f"{name} must be a date and time like 2026-11-28T00:30 "
+                              f"(seconds optional), got {str(raw)[:30]!r}") from None
+    if moment < _EARLIEST:
+        raise ValidationError(f"{name} must be in the year 1000 or later")
+    return moment
+
+
+def report_formats(raw: list[Any]) -> tuple[str, ...]:
+    """The chosen formats (csv, html; any case, repeats ignored) in a fixed order."""
+    chosen = {str(value).strip().lower() for value in raw}
+    unknown = sorted(chosen - set(REPORT_FORMATS))
+    if unknown:
+        raise ValidationError(f"unknown format {unknown[0][:20]!r}: choose CSV and/or HTML")
+    if not chosen:
+        raise ValidationError("choose at least one format: CSV and/or HTML")
+    return tuple(f for f in REPORT_FORMATS if f in chosen)
+
+
+@dataclass(frozen=True)
+class ReportRequest:
+    """What one report covers: start <= ingress_time < end, one user or all, which files."""
+
+    start: datetime
+    end: datetime
+    username: str
+    formats: tuple[str, ...]
+
+    def query(self) -> dict[str, Any]:
+        """The export URL's parameters for this request (the bookmarkable form)."""
+        return {"start": report_time_text(self.start), "end": report_time_text(self.end),
+                "username": self.username, "format": list(self.formats)}
+
+
+def report_time_text(moment: datetime, compact: bool = False) -> str:
+    """A bound as the form and URL write it (2026-11-28T00:30), or compact for file names
+    (20261128T0030); seconds and milliseconds are added only when set."""
+    layout, colon = ("%Y%m%dT%H%M", "") if compact else ("%Y-%m-%dT%H:%M", ":")
+    text = moment.strftime(layout)
+    if moment.second or moment.microsecond:
+        text += colon + moment.strftime("%S")
+    if moment.microsecond:
+        text += f".{moment.microsecond // 1000:03d}"
+    return text
+
+
+def _report_field(errors: dict[str, str], field: str, rule: Callable[[], Any]) -> Any:
+    """Apply one rule; a ValidationError becomes the field's message."""
+    try:
+        return rule()
+    except ValidationError as exc:
+        errors[field] = str(exc)[:1].upper() + str(exc)[1:]
+        return None
+
+
+def report_request(args: Any, default_end: Callable[[], datetime]) -> ReportRequest:
+    """A `ReportRequest` from a query string (a MultiDict: `format` may repeat). Empty bounds
+    default to the 24 hours ending at `default_end()` (called only when needed)."""
+    errors: dict[str, str] = {}
+    start = _report_field(errors, "start", lambda: report_time("start", args.get("start")))
+    end = _report_field(errors, "end", lambda: report_time("end", args.get("end")))
+    name = _report_field(errors, "username", lambda: username(args.get("username", "")))
+    formats = _report_field(errors, "format", lambda: report_formats(args.getlist("format")))
+    if "start" not in errors and "end" not in errors:
+        end = end or default_end()
+        start = start or end - timedelta(hours=24)
+        if end <= start:
+            errors["end"] = "End must be after the start"
+    if errors:
+        raise ReportInputError(errors)
+    return ReportRequest(start, end, name, formats)
