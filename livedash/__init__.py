@@ -103,14 +103,18 @@ def _register_errors(app: Flask) -> None:
 
 
 def _security_headers(response: Response) -> Response:
-    """Strict CSP (no inline anything), nosniff, referrer policy, configurable framing."""
+    """Strict CSP (no inline anything), nosniff, referrer policy, configurable framing.
+
+    A response that already carries its own CSP keeps it: the standalone HTML report sets a
+    stricter one (default-src 'none') that admits only its inline style block, by hash.
+    """
     settings: Settings = current_app.config["LIVEDASH"]
     host = request.host
-    response.headers["Content-Security-Policy"] = (
+    response.headers.setdefault("Content-Security-Policy", (
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
         f"font-src 'self'; connect-src 'self' ws://{host} wss://{host}; object-src 'none'; "
         f"base-uri 'self'; form-action 'self'; frame-ancestors {settings.frame_ancestors}"
-    )
+    ))
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "same-origin"
     response.headers.setdefault("Cache-Control", "no-store" if response.mimetype.startswith(

@@ -306,13 +306,30 @@ class Database:
             self.statements += 1
             cur.execute(sql, params)
             self._mark_up()
-            while chunk := cur.fetchmany(batch):
-                yield list(chunk)
+            try:
+                while chunk := cur.fetchmany(batch):
+                    yield list(chunk)
+            except BaseException:  # closed early (client gone) or the connection failed
+                _abandon(cur)
+                raise
 
     def close(self) -> None:
         """Close every pooled connection (tests, shutdown)."""
         for pool in self._pools.values():
             pool.close()
+
+
+def _abandon(cur: Any) -> None:
+    """Drop the connection of an unfinished unbuffered result. Closing the cursor normally
+    makes PyMySQL read the rest of the result (a million rows for an abandoned download) and,
+    after a lost connection, leaves objects that raise in __del__. The pool reconnects."""
+    raw = getattr(cur, "_cursor", cur)  # DBUtils wraps the driver's cursor
+    result = getattr(raw, "_result", None)
+    if result is not None:
+        result.unbuffered_active = False
+    connection = getattr(raw, "connection", None)
+    if connection is not None:
+        connection._force_close()
 
 
 def _close_quietly(conn: Any) -> None:
