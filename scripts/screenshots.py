@@ -1,0 +1,135 @@
+"""Render the screenshots in docs/screenshots/ from a live app with simulated traffic.
+
+Usage: python scripts/screenshots.py [--database livedash_shots] [--out docs/screenshots]
+
+Creates (and afterwards drops) its own database from tests/schema.sql, seeds two hours of
+history with `livedash seed`, runs `livedash simulate` while shooting, serves the app with
+`livedash` on a free port and drives Debian's chromium through Playwright.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pymysql
+from playwright.sync_api import Page, sync_playwright
+
+ROOT = Path(__file__).resolve().parent.parent
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--no-first-run"]
+SHOTS = [  # name, path, viewport
+    ("dashboard-kiosk-1920-dark", "/?kiosk=1&window=30", (1920, 1080)),
+    ("dashboard-kiosk-1920-light", "/?kiosk=1&window=30&theme=light", (1920, 1080)),
+    ("dashboard-1366-dark", "/?window=10&limit=100", (1366, 768)),
+    ("dashboard-1366-light", "/?window=10&theme=light", (1366, 768)),
+    ("dashboard-390-dark", "/", (390, 844)),
+    ("dashboard-390-light", "/?theme=light", (390, 844)),
+    ("reports-form", "/reports", (1366, 900)),
+    ("admin", "/admin", (1366, 900)),
+]
+
+
+def sh(*args: str, env: dict[str, str]) -> None:
+    """Run a livedash subcommand, failing loudly."""
+    subprocess.run([sys.executable, "-m", "livedash", *args], env=env, check=True)
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def create_database(name: str) -> None:
+    conn = pymysql.connect(host="127.0.0.1", user="root", autocommit=True)
+    with conn.cursor() as cur:
+        cur.execute(f"DROP DATABASE IF EXISTS {name}")
+        cur.execute(f"CREATE DATABASE {name} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
+        cur.execute(f"USE {name}")
+        cur.execute((ROOT / "tests" / "schema.sql").read_text())
+    conn.close()
+
+
+def drop_database(name: str) -> None:
+    conn = pymysql.connect(host="127.0.0.1", user="root", autocommit=True)
+    with conn.cursor() as cur:
+        cur.execute(f"DROP DATABASE IF EXISTS {name}")
+    conn.close()
+
+
+def wait_up(url: str) -> None:
+    import urllib.request
+
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(url + "/healthz", timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit("server did not start")
+
+
+def shoot(page: Page, url: str, out: Path, name: str) -> None:
+    page.goto(url)
+    page.wait_for_timeout(4000)  # a few ticks: charts drawn, rows in
+    page.screenshot(path=str(out / f"{name}.png"), full_page=name.startswith("reports"))
+    print(f"wrote {out / name}.png")
+
+
+def report_shot(page: Page, base: str, out: Path) -> None:
+    end = datetime.now(timezone.utc).replace(tzinfo=None)
+    start = end - timedelta(minutes=20)
+    fmt = "%Y-%m-%dT%H:%M"
+    page.goto(f"{base}/reports/export?start={start.strftime(fmt)}&end={end.strftime(fmt)}"
+              "&username=&format=html&inline=1")
+    page.screenshot(path=str(out / "report-html.png"))
+    print(f"wrote {out / 'report-html'}.png")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database", default="livedash_shots")
+    parser.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
+    args = parser.parse_args()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    env = {**os.environ, "MYSQL_DATABASE": args.database, "LIVEDASH_ENV_FILE": os.devnull,
+           "LIVEDASH_THREADS": "32"}
+    create_database(args.database)
+    procs: list[subprocess.Popen[bytes]] = []
+    try:
+        sh("seed", "--rows", "60000", "--hours", "2", env=env)
+        procs.append(subprocess.Popen([sys.executable, "-m", "livedash", "simulate", "--rate",
+                                       "15"], env=env, stdout=subprocess.DEVNULL))
+        procs.append(subprocess.Popen([sys.executable, "-m", "livedash", "--port", str(port)],
+                                      env=env, stderr=subprocess.DEVNULL))
+        base = f"http://127.0.0.1:{port}"
+        wait_up(base)
+        time.sleep(3)
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=FLAGS)
+            for name, path, (width, height) in SHOTS:
+                page = browser.new_page(viewport={"width": width, "height": height})
+                shoot(page, base + path, out, name)
+                page.close()
+            page = browser.new_page(viewport={"width": 1100, "height": 1400})
+            report_shot(page, base, out)
+            browser.close()
+    finally:
+        for proc in procs:
+            proc.terminate()
+            proc.wait(10)
+        drop_database(args.database)
+
+
+if __name__ == "__main__":
+    main()
