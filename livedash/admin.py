@@ -54,7 +54,7 @@ from urllib.parse import urlsplit
 from flask import Flask, Request
 from flask_socketio import SocketIO
 
-from . import queries
+from . import queries, validate
 from .config import Settings
 from .db import Database, DatabaseError, get_db
 from .poller import NAMESPACE, Poller, get_poller
@@ -173,20 +173,14 @@ def requester(headers: Mapping[str, str], address: str | None) -> Requester:
 
 
 def parse_before(raw: Any) -> datetime:
-    """The cutoff: a date and time without zone (e.g. 2026-01-31T00:00), in the DB clock."""
-    if not isinstance(raw, str) or not raw.strip():
-        raise Refused("Give the date and time to delete rows before, e.g. 2026-01-31T00:00.")
-    text = raw.strip()
+    """The cutoff: a date and time without zone (what datetime-local sends), in the database
+    clock; read by the reports' rule for range bounds, so both forms take the same times."""
     try:
-        value = datetime.fromisoformat(text)
-    except ValueError:
-        raise Refused(f"The cutoff must be a date and time like 2026-01-31T00:00, "
-                      f"got {text[:40]!r}.") from None
-    if value.tzinfo is not None:
-        raise Refused("Give the cutoff without a time zone, in the database's clock "
-                      "(LIVEDASH_DB_CLOCK).")
-    if value.year < 1000:
-        raise Refused("The cutoff must be after the year 1000.")
+        value = validate.report_time("before", raw)
+    except validate.ValidationError as exc:
+        raise Refused(f"{str(exc)[:1].upper()}{str(exc)[1:]}.") from None
+    if value is None:
+        raise Refused("Give the date and time to delete rows before, e.g. 2026-01-31T00:00.")
     return value
 
 
