@@ -1,0 +1,74 @@
+"""The reports form in the browser: CSV, HTML and both (a zip); hostile values stay text."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.browser
+HOSTILE_NAME = "<img src=x onerror=alert(1)>.bin"
+
+
+def fill_form(page, server, csv: bool, html: bool) -> None:
+    page.goto(f"{server.url}/reports")
+    page.locator("#format-csv").set_checked(csv)
+    page.locator("#format-html").set_checked(html)
+
+
+def test_csv_download(view, server, add_row) -> None:
+    tid = add_row(username="csv-user", file_name="a,b.txt")
+    fill_form(view.page, server, csv=True, html=False)
+    with view.page.expect_download() as info:
+        view.page.click("#generate")
+    download = info.value
+    assert download.suggested_filename.endswith(".csv")
+    with open(download.path(), "rb") as f:
+        text = f.read().decode("utf-8")
+    assert text.startswith("transaction_id,username,file_name,file_size,ingress_server,"
+                           "ingress_time,egress_server,egress_time,status\r\n")
+    assert tid in text and '"a,b.txt"' in text
+    view.assert_clean()
+
+
+def test_html_report_opens_in_a_tab_with_hostile_values_as_text(view, server, add_row) -> None:
+    add_row(username="html-user", file_name=HOSTILE_NAME)
+    fill_form(view.page, server, csv=False, html=True)
+    with view.page.context.expect_page() as info:
+        view.page.click("#generate")
+    page = info.value
+    page.wait_for_load_state()
+    expect(page.locator("body")).to_contain_text("html-user")
+    expect(page.locator("body")).to_contain_text(HOSTILE_NAME)
+    assert page.locator("img").count() == 0
+    assert "/reports/export" in page.url
+    view.assert_clean()
+    page.close()
+
+
+def test_both_formats_give_one_zip(view, server, add_row) -> None:
+    add_row(username="zip-user")
+    fill_form(view.page, server, csv=True, html=True)
+    with view.page.expect_download() as info:
+        view.page.click("#generate")
+    download = info.value
+    assert download.suggested_filename.endswith(".zip")
+    with open(download.path(), "rb") as f:
+        archive = zipfile.ZipFile(io.BytesIO(f.read()))
+    with archive:
+        names = sorted(archive.namelist())
+        assert [n.rsplit(".", 1)[1] for n in names] == ["csv", "html"]
+        assert b"zip-user" in archive.read(names[0])
+        assert b"zip-user" in archive.read(names[1])
+    view.assert_clean()
+
+
+def test_bad_range_shows_the_message_next_to_the_field(view, server) -> None:
+    page = view.page
+    page.goto(f"{server.url}/reports?start=2026-11-29T10:00&end=2026-11-29T09:00"
+              "&format=csv&go=1")
+    expect(page.locator("#error-end")).to_be_visible()
+    errors = [e for e in view.errors if "400" not in e]  # the page itself answers 400
+    assert not errors, errors
