@@ -10,9 +10,13 @@ Design decisions:
   next one start at once (missed ticks coalesce) and the lag is reported in `health`.
 - Stats come from `MinuteBuckets` (buckets.py): each tick reads only the rows that can have
   changed; one read point (`Moment`) and one payload per window are shared by every tier and
-  room that ticks within `STATS_REUSE_S` (a stats room per tier and window).
+  room that ticks within `STATS_REUSE_S` of the tick that read it (timed from the start of
+  that read, so a 1 s tier still reads afresh every tick: a stats room per tier and window).
+- A tick reads the tables first and the stats after: new rows are what viewers watch for, so
+  they do not wait behind the stats work (measured in docs/benchmarks.md).
 - A view's rows are read incrementally (tables.py) and diffed against what its viewers
-  already have; only changes travel. A
+  already have; only changes travel. Views that differ only in their window show the same
+  rows, so one read per (refresh, limit, username, status) serves them all in a tick. A
   viewer joining an existing view gets that view's current rows under the same lock that
   guards the diff, so it can never receive a delta it has no base for.
 - Socket handlers touch the registry only under `_lock`; database work happens outside it.
@@ -109,6 +113,7 @@ class Poller:
         self._stats_lock = threading.Lock()
         self._buckets = MinuteBuckets(db)
         self._stats_at: tuple[float, data.Moment] | None = None
+        self._buckets_at: datetime | None = None
         self._payloads: dict[int, dict[str, Any]] = {}
         self._last_health = 0.0
         db.on_change(self._db_changed)
@@ -225,30 +230,39 @@ class Poller:
             tier.wake.clear()
 
     def _tick(self, views: list[View]) -> None:
-        """One tick of one tier: shared stats per window, one table read per view."""
+        """One tick of one tier: one table read per table key, then shared stats per window."""
         try:
             at = self._moment()
+            reads: dict[tuple[int, str, str], dict[str, dict[str, Any]]] = {}
+            for view in views:
+                self._publish_rows(view, at, reads)
+            self._refresh_buckets(at)
             for window, period in sorted({(v.window, v.refresh) for v in views}):
                 self._emit("stats", self._window_payload(at, window),
                            to=f"stats:{period}:{window}")
-            for view in views:
-                self._publish_rows(view, at)
         except DatabaseError as exc:
             log.debug("tick skipped: %s", exc)
             self._forget_stats()
         self._maybe_health()
 
     def _moment(self) -> data.Moment:
-        """The read point of this tick, and fresh buckets; shared within STATS_REUSE_S."""
+        """The read point of this tick; shared within STATS_REUSE_S of its reading's start."""
         with self._stats_lock:
             cached = self._stats_at
-            if cached and time.monotonic() - cached[0] < STATS_REUSE_S:
+            started = time.monotonic()
+            if cached and started - cached[0] < STATS_REUSE_S:
                 return cached[1]
             at = data.moment(self.db)
-            if at.source == "database":
-                self._buckets.refresh(at.now)
-            self._stats_at, self._payloads = (time.monotonic(), at), {}
+            self._stats_at, self._payloads = (started, at), {}
             return at
+
+    def _refresh_buckets(self, at: data.Moment) -> None:
+        """Bring the buckets up to `at`, once per read point (none newer was applied yet)."""
+        with self._stats_lock:
+            if at.source == "database" and (self._buckets_at is None
+                                            or self._buckets_at < at.now):
+                self._buckets.refresh(at.now)
+                self._buckets_at = at.now
 
     def _window_payload(self, at: data.Moment, window: int) -> dict[str, Any]:
         """The stats payload of one window at `at`, computed once and shared."""
@@ -265,13 +279,18 @@ class Poller:
         """Drop the buckets and payloads: the next tick reads afresh."""
         with self._stats_lock:
             self._buckets.clear()
-            self._stats_at, self._payloads = None, {}
+            self._stats_at, self._buckets_at, self._payloads = None, None, {}
 
-    def _publish_rows(self, view: View, at: data.Moment) -> None:
-        """Read one view's table and send its viewers the snapshot or the changes."""
+    def _publish_rows(self, view: View, at: data.Moment,
+                      reads: dict[tuple[int, str, str], dict[str, dict[str, Any]]]) -> None:
+        """Send one view's viewers the snapshot or the changes; `reads` holds this tick's
+        reads by table key, so views differing only in their window share one."""
         with self._lock:
             table = self._state.setdefault(view, ViewTable(view))
-        fresh = table.read(self.db, at)
+        key = (view.limit, view.username, view.status)
+        fresh = reads.get(key)
+        if fresh is None:
+            fresh = reads[key] = table.read(self.db, at)
         as_of = at.now.isoformat(timespec="milliseconds")
         with self._lock:
             if self._state.get(view) is not table:  # the last viewer left while we read
