@@ -554,20 +554,21 @@ def _number(kind: type, low: float, high: float) -> Callable[[str], Any]:
 def _model_arguments(parser: argparse.ArgumentParser) -> None:
     """Options shared by simulate and seed: the shape of the traffic and --force."""
     add = parser.add_argument
-    add("--users", type=_number(int, 1, 1_000_000), default=200,
+    add("--users", metavar="N", type=_number(int, 1, 1_000_000), default=200,
         help="size of the username pool (Zipf-like popularity; default 200)")
-    add("--servers", type=_number(int, 1, 99), default=4,
+    add("--servers", metavar="N", type=_number(int, 1, 99), default=4,
         help="ingress-01..N and egress-01..N (default 4)")
-    add("--mix", type=parse_mix, default=Mix(),
+    add("--mix", metavar="SHARES", type=parse_mix, default=Mix(),
         help="outcome percentages, e.g. bad=2,cd=1,ep=3,timeout=1 (the default); "
              "COMPLETE takes the rest")
-    add("--timeout", type=_number(float, 0.1, 86_400), default=60.0,
+    add("--timeout", metavar="S", type=_number(float, 0.1, 86_400), default=60.0,
         help="seconds after which a transfer ends as TIMEOUT (default 60)")
-    add("--latency", type=_number(float, 0.001, 3600), default=1.0,
+    add("--latency", metavar="S", type=_number(float, 0.001, 3600), default=1.0,
         help="median set-up seconds of a transfer (lognormal; default 1)")
-    add("--throughput", type=_number(float, 0.001, 1e6), default=40.0,
+    add("--throughput", metavar="MB/S", type=_number(float, 0.001, 1e6), default=40.0,
         help="median MB/s once a transfer flows (lognormal; default 40)")
-    add("--seed", type=int, default=None, help="random seed for the content (ids stay unique)")
+    add("--seed", metavar="X", type=int, default=None,
+        help="random seed for the content (ids stay unique)")
     add("--force", action="store_true",
         help="write even though the table has rows livedash did not write")
 
@@ -592,22 +593,22 @@ def _with_arguments(add: Callable[[argparse.ArgumentParser], None]) -> Callable[
 
 def _simulate_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of `livedash simulate`."""
-    parser.add_argument("--rate", type=_number(float, 0.1, 100_000), default=100.0,
+    parser.add_argument("--rate", metavar="R", type=_number(float, 0.1, 100_000), default=100.0,
                         help="new transfers per second (default 100)")
-    parser.add_argument("--duration", type=_number(float, 0.1, 10**7), default=None,
+    parser.add_argument("--duration", metavar="S", type=_number(float, 0.1, 10**7), default=None,
                         help="stop after this many seconds (default: run until Ctrl-C)")
-    parser.add_argument("--report-every", type=_number(float, 0.5, 3600), default=5.0,
+    parser.add_argument("--report-every", metavar="S", type=_number(float, 0.5, 3600), default=5.0,
                         help="seconds between progress lines (default 5)")
     _model_arguments(parser)
 
 
 def _seed_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of `livedash seed`."""
-    parser.add_argument("--rows", type=_number(int, 1, 10**9), required=True,
+    parser.add_argument("--rows", metavar="N", type=_number(int, 1, 10**9), required=True,
                         help="how many rows to insert")
-    parser.add_argument("--hours", type=_number(float, 0.001, 87_600), default=24.0,
+    parser.add_argument("--hours", metavar="H", type=_number(float, 0.001, 87_600), default=24.0,
                         help="spread ingress times over this many past hours (default 24)")
-    parser.add_argument("--batch", type=_number(int, 1, 50_000), default=5000,
+    parser.add_argument("--batch", metavar="N", type=_number(int, 1, 50_000), default=5000,
                         help="rows per INSERT statement (default 5000)")
     _model_arguments(parser)
 
