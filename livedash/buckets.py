@@ -8,8 +8,12 @@ each refresh reads only the rows that can have changed:
   re-read on every refresh;
 - settled minutes are re-read on a slower cadence, each at least every `RECHECK_SECONDS`; the
   first fill staggers their due times so the re-reads spread evenly instead of all at once;
-- a window's far edge falls inside a minute, so the rows of that partial minute come from one
-  small range query ([now - W, next minute)), which keeps every figure exact.
+- a window's far edge falls inside a minute. That minute is cut into `SLICE_SECONDS` slices:
+  the slice holding the edge is read from the edge on every refresh ([now - W, slice end): a
+  few seconds of rows, which keeps every figure exact), the later slices of that minute come
+  from a cache that is re-read like any settled minute (each at least every
+  `RECHECK_SECONDS`). Reading the whole partial minute every tick cost each window 30 s of
+  rows on average (3 windows: ~11k rows per tick at 100 rows/s).
 
 One bucket set (the last 61 minutes) serves the 10, 30 and 60 minute windows. The result
 equals the full query's, except that a late change to a row older than the hot span (an
@@ -30,6 +34,7 @@ HOT_SECONDS = 120
 RECHECK_SECONDS = 60.0
 SPAN_MINUTES = 60
 MAX_RECHECK_RUNS = 3
+SLICE_SECONDS = 10
 
 
 def _runs(minutes: list[int]) -> list[tuple[int, int]]:
@@ -53,11 +58,15 @@ class MinuteBuckets:
         self.recheck_seconds = recheck_seconds
         self._groups: dict[int, list[Group]] = {}
         self._checked: dict[int, float] = {}
+        self._slices: dict[tuple[int, int], tuple[float, list[Group]]] = {}
+        self._edges: dict[int, int] = {}  # window minutes -> its edge minute
 
     def clear(self) -> None:
         """Forget everything (after an outage or an admin clear); the next refresh refills."""
         self._groups.clear()
         self._checked.clear()
+        self._slices.clear()
+        self._edges.clear()
 
     def refresh(self, now: datetime) -> None:
         """Bring the buckets up to date for `now`, reading only rows that can have changed."""
@@ -76,12 +85,35 @@ class MinuteBuckets:
         """The groups of exactly the rows with ingress_time >= now - minutes."""
         start = now - timedelta(minutes=minutes)
         edge = epoch_minute(start)
-        edge_end = minute_start(edge + 1)
-        groups = queries.groups_between(self.db, start, edge_end) if start < edge_end else []
+        if self._edges.get(minutes) != edge:
+            self._edges[minutes] = edge
+            for key in [k for k in self._slices if k[0] not in self._edges.values()]:
+                del self._slices[key]
+        groups = self._edge(start, edge)
         for minute, cells in self._groups.items():
             if minute > edge:
                 groups.extend(cells)
         return groups
+
+    def _edge(self, start: datetime, edge: int) -> list[Group]:
+        """The groups of the rows of minute `edge` with ingress_time >= start: the slice
+        holding `start` read afresh from `start`, the later slices from the cache."""
+        first = int((start - minute_start(edge)).total_seconds() // SLICE_SECONDS)
+        cut = minute_start(edge) + timedelta(seconds=SLICE_SECONDS * (first + 1))
+        groups = queries.groups_between(self.db, start, cut)
+        for index in range(first + 1, 60 // SLICE_SECONDS):
+            groups.extend(self._slice(edge, index))
+        return groups
+
+    def _slice(self, edge: int, index: int) -> list[Group]:
+        """Slice `index` of minute `edge`, re-read when older than the re-check cadence."""
+        cached = self._slices.get((edge, index))
+        if cached is None or self.clock() - cached[0] > self.recheck_seconds:
+            low = minute_start(edge) + timedelta(seconds=SLICE_SECONDS * index)
+            high = low + timedelta(seconds=SLICE_SECONDS)
+            cached = (self.clock(), queries.groups_between(self.db, low, high))
+            self._slices[(edge, index)] = cached
+        return list(cached[1])
 
     def _fill(self, now: datetime, oldest: int) -> None:
         """First load: one pass over the span, re-check times staggered across the cadence."""
