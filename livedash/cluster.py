@@ -12,7 +12,9 @@ every view that any process's viewers watch:
   the holder renews it every heartbeat, and when the holder dies another process takes it over
   within the lease time;
 - a viewer that joins on a non-polling process asks the poller for a fresh snapshot of its
-  view (`...:snapshot-requests`), since it has no base for the deltas in flight.
+  view (`...:snapshot-requests`), since it has no base for the deltas in flight;
+- an admin clear on any process bumps `...:resets`, and the polling process drops its caches
+  at its next heartbeat, so every viewer sees the cleared table at once.
 
 `LocalCluster` is the single-process case: always the poller, no remote views.
 """
@@ -62,6 +64,13 @@ class LocalCluster:
         """No requests from elsewhere."""
         return set()
 
+    def announce_reset(self) -> None:
+        """Nobody else to tell: the local poller already reset itself."""
+
+    def reset_generation(self) -> int:
+        """Resets are local only."""
+        return 0
+
 
 class RedisCluster:
     """Processes sharing one Redis: a poller lease, published views, snapshot requests."""
@@ -74,6 +83,7 @@ class RedisCluster:
         self.lease_key = f"{namespace}:poller-lease"
         self.views_prefix = f"{namespace}:views:"
         self.snapshot_key = f"{namespace}:snapshot-requests"
+        self.reset_key = f"{namespace}:resets"
         self.redis = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
         self.process_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._renew = self.redis.register_script(_RENEW)
@@ -115,6 +125,14 @@ class RedisCluster:
         pipe.delete(self.snapshot_key)
         rooms, _ = pipe.execute()
         return {v for v in (View.from_room(r.decode()) for r in rooms) if v is not None}
+
+    def announce_reset(self) -> None:
+        """Tell the polling process (wherever it runs) to drop its caches: a clear happened."""
+        self.redis.incr(self.reset_key)
+
+    def reset_generation(self) -> int:
+        """How many resets were announced so far (the poller compares it each heartbeat)."""
+        return int(self.redis.get(self.reset_key) or 0)
 
     def release(self) -> None:
         """Give up the lease and views (clean shutdown) so another process takes over at once."""

@@ -105,6 +105,7 @@ class Poller:
         self._remote: set[View] = set()
         self._resnap: set[View] = set()
         self._coordinating = False
+        self._resets_seen: int | None = None
         self._lock = threading.RLock()
         self._subs: dict[str, View] = {}
         self._keys: dict[View, set[str]] = {}
@@ -165,7 +166,17 @@ class Poller:
                 self._state.pop(view, None)
 
     def reset(self) -> None:
-        """Drop every cache and tick now (after an admin clear): viewers get fresh snapshots."""
+        """After an admin clear: drop every cache and tick now, here and, with several
+        processes, on the polling one (told through the message queue)."""
+        self._reset_here()
+        if self.cluster.distributed:
+            try:
+                self.cluster.announce_reset()
+            except Exception:
+                log.warning("could not tell the other processes about the reset", exc_info=True)
+
+    def _reset_here(self) -> None:
+        """Drop this process's caches and wake its tiers, so the next tick reads afresh."""
         self._forget_stats()
         with self._lock:
             for state in self._state.values():
@@ -322,10 +333,15 @@ class Poller:
                 leader = self.cluster.heartbeat(local)
                 remote = self.cluster.views() if leader else set()
                 resnap = self.cluster.take_snapshot_requests() if leader else set()
+                resets = self.cluster.reset_generation()
             except Exception:
                 log.warning("message queue unreachable; not polling", exc_info=True)
-                leader, remote, resnap = False, set(), set()
+                leader, remote, resnap, resets = False, set(), set(), self._resets_seen
             self._adopt(leader, remote, resnap)
+            if resets != self._resets_seen:
+                if self._resets_seen is not None and leader:
+                    self._reset_here()  # a clear happened on another process
+                self._resets_seen = resets
             time.sleep(HEARTBEAT_S)
 
     def _adopt(self, leader: bool, remote: set[View], resnap: set[View]) -> None:

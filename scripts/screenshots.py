@@ -89,7 +89,7 @@ def report_shot(page: Page, base: str, out: Path) -> None:
     start = end - timedelta(minutes=20)
     fmt = "%Y-%m-%dT%H:%M"
     page.goto(f"{base}/reports/export?start={start.strftime(fmt)}&end={end.strftime(fmt)}"
-              "&username=&format=html&inline=1")
+              "&username=&format=html")
     page.screenshot(path=str(out / "report-html.png"))
     print(f"wrote {out / 'report-html'}.png")
 

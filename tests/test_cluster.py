@@ -123,3 +123,45 @@ def test_only_the_lease_holder_queries(tmp_path, sql, add_row, redis_client) -> 
                 v.sio.disconnect()
         for s in servers:
             s.stop()
+
+
+def test_a_clear_on_a_non_polling_process_resets_the_poller(tmp_path, sql, add_row,
+                                                             redis_client) -> None:
+    import re
+
+    import requests
+
+    for _ in range(3):
+        add_row(offset_s=600)  # settled minutes: only a reset re-reads them at once
+    env = {"LIVEDASH_MESSAGE_QUEUE": REDIS_URL}
+    servers = [LiveServer(tmp_path, f"r{i}", **env) for i in range(2)]
+    viewer = None
+    try:
+        time.sleep(2)
+        totals: list[int] = []
+        viewer = socketio.Client(reconnection=False)
+        viewer.on("stats", lambda s: totals.append(s["total"]))
+        viewer.connect(servers[0].url, wait_timeout=10)
+        viewer.emit("subscribe", {"window": 30, "refresh": 1})
+        deadline = time.monotonic() + 8
+        while not (totals and totals[-1] == 3) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert totals and totals[-1] == 3
+        follower = next(s for s in servers if not health(s)["poller"]["polling"])
+        http = requests.Session()
+        page = http.get(follower.url + "/admin", timeout=5).text
+        token = re.search(r'<meta name="csrf-token" content="([^"]+)"', page).group(1)
+        answer = http.post(follower.url + "/admin/clear", timeout=30,
+                           data={"mode": "all", "confirm": "transactions"},
+                           headers={"X-CSRFToken": token, "Accept": "application/json",
+                                    "Referer": follower.url + "/admin"})
+        assert answer.status_code < 300, answer.text
+        cleared = time.monotonic()
+        while totals[-1] != 0 and time.monotonic() - cleared < 4:
+            time.sleep(0.1)
+        assert totals[-1] == 0  # within a heartbeat and a tick, not the 60 s re-check
+    finally:
+        if viewer is not None and viewer.connected:
+            viewer.disconnect()
+        for s in servers:
+            s.stop()
