@@ -316,14 +316,15 @@ class Clearer:
                 self.poller.socketio.sleep(BATCH_PAUSE_S)
 
     def _finish(self, job: Job, notify: Notify) -> None:
-        """Refresh every viewer, free the slot, log the outcome and tell the requester."""
-        job.stage = "failed" if job.error else "done"
+        """Refresh every viewer, log the outcome, then mark the job ended (so anyone who sees
+        it ended also finds its audit line), free the slot and tell the requester."""
         job.finished_at = datetime.now(timezone.utc)
         self.poller.reset()
         self._analyze()
+        _audit(job)
+        job.stage = "failed" if job.error else "done"
         with self._lock:
             self._running = None
-        _audit(job)
         notify(job)  # the last admin_progress goes out before the socket's ack (below)
         job.finished.set()
 
