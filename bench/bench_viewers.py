@@ -354,11 +354,14 @@ def _naive_target(live: dict[int, dict[str, Any]], naive: list[dict[str, Any]],
 
 def report(run: Run, facts: dict[str, Any]) -> str:
     """The whole markdown report."""
+    noise = run.results["noise"]
     parts = [f"Run at {facts['now']} UTC on {facts['machine']}; {facts['server']}; table "
              f"{facts['rows']:,} rows, {facts['rows_last_hour']:,} in the last hour; simulator "
              f"{run.args.rate:g} rows/s; probe user `{run.username}`; {run.args.seconds:g} s "
              f"measured per level after {run.args.warmup:g} s warm-up; refresh "
-             f"{run.args.refresh} s."]
+             f"{run.args.refresh} s. With no app running, the server's global counters "
+             f"moved by {noise['Com_select']:.1f} Com_select/s and "
+             f"{noise['handler_reads']:,.0f} Handler_read/s (simulator and other clients)."]
     if run.results.get("live"):
         parts += ["### Shared poller (Socket.IO viewers)", live_table(run.results["live"])]
     if run.results.get("naive"):
@@ -383,8 +386,19 @@ def machine() -> str:
     return f"{os.cpu_count()} cores ({model}), Python {sys.version.split()[0]}"
 
 
+async def noise_floor(run: Run) -> dict[str, float]:
+    """Global Com_select and Handler_read% per second with no app running: the other clients
+    of this server (simulator, other test suites) that the global figures include."""
+    before = common.global_status(run.conn)
+    await asyncio.sleep(run.args.seconds)
+    after = common.global_status(run.conn)
+    return {key: (after[key] - before[key]) / run.args.seconds
+            for key in ("Com_select", "handler_reads")}
+
+
 async def run_modes(run: Run) -> None:
     """Every requested mode and level, in order; results kept as they come."""
+    run.results["noise"] = await noise_floor(run)
     plan = {"live": (live_level, run.args.viewers), "naive": (naive_level, run.args.naive),
             "windows": (window_level, run.args.windows)}
     for mode in run.args.modes:

@@ -201,9 +201,11 @@ def healthz(url: str, timeout: float = 3.0) -> dict[str, Any] | None:
 
 
 def read_counters(conn: pymysql.connections.Connection, server: BenchServer) -> Counters:
-    """Every counter at once, the app's /healthz last (it may be slow under load)."""
+    """Every counter at once; /healthz first, since it may time out (gunicorn accepts no
+    more connections than `worker_connections`, 1000, and each viewer holds one)."""
+    health = healthz(server.url, timeout=1.0)
     return Counters(time.monotonic(), user_stats(conn), global_status(conn),
-                    process_cpu_s(server.worker), healthz(server.url))
+                    process_cpu_s(server.worker), health)
 
 
 # -- the server and the simulator --------------------------------------------------------------
