@@ -2,7 +2,7 @@
 
 Usage (a table seeded with `livedash seed`, e.g. 2M rows over 6 hours, plus a few rows of a
 user named `rare-user`):
-    MYSQL_DATABASE=livedash_plans python bench/explain_plans.py > /tmp/plans.md
+    MYSQL_DATABASE=livedash_plans PYTHONPATH=. python bench/explain_plans.py > /tmp/plans.md
 
 Each statement is the app's own (captured from `livedash.queries` through a recording
 Database), so the plans shown are the plans the app gets.
@@ -19,19 +19,7 @@ import pymysql
 
 from livedash import queries
 from livedash.config import load_settings
-from livedash.db import Database
-
-
-class Recorder(Database):
-    """The real Database, remembering each statement."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.seen: list[tuple[str, Any]] = []
-
-    def run(self, sql: str, params: Any = None, pool: str = "live") -> list[tuple]:
-        self.seen.append((sql, params))
-        return super().run(sql, params, pool)
+from tests.recording import RecordingDatabase
 
 
 def timed(conn: pymysql.connections.Connection, sql: str, params: Any, repeat: int = 3
@@ -58,7 +46,7 @@ def explain(conn: pymysql.connections.Connection, sql: str, params: Any) -> list
             for row in rows]
 
 
-def report(title: str, db: Recorder, conn: Any, action: Any) -> None:
+def report(title: str, db: RecordingDatabase, conn: Any, action: Any) -> None:
     """Run `action` against the recording db, then EXPLAIN and time each statement it sent."""
     db.seen.clear()
     action()
@@ -72,7 +60,7 @@ def report(title: str, db: Recorder, conn: Any, action: Any) -> None:
 
 def main() -> None:
     settings = load_settings()
-    db = Recorder(settings)
+    db = RecordingDatabase(settings)
     assert db.probe(), "database unreachable"
     conn = pymysql.connect(host=settings.mysql_host, port=settings.mysql_port,
                            user=settings.mysql_user, password=settings.mysql_password,

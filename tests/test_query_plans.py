@@ -10,24 +10,12 @@ from typing import Any
 import pytest
 
 from livedash import queries
-from livedash.db import Database
 from livedash.queries import STATUSES
 from tests.conftest import connect, make_settings
+from tests.recording import RecordingDatabase
 
 ROWS = 100_000
 pytestmark = pytest.mark.slow
-
-
-class RecordingDatabase(Database):
-    """The real Database, remembering each statement so the test can EXPLAIN it."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.seen: list[tuple[str, Any]] = []
-
-    def run(self, sql: str, params: Any = None, pool: str = "live") -> list[tuple]:
-        self.seen.append((sql, params))
-        return super().run(sql, params, pool)
 
 
 @pytest.fixture(scope="module")
