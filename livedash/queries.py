@@ -325,6 +325,7 @@ def admin_analyze(db: Database) -> None:
 #   scan + filesort of the whole table once the range covers much of it.
 # - With a username the index is chosen by bounded probes (`report_index`): idx_username when
 #   the user has fewer rows (all time) than the range holds, else idx_ingress_time.
+# - Statistics: FORCE INDEX (idx_ingress_time) too ("Using filesort" for the GROUP BY).
 # - Group keys are the collation's sort keys (WEIGHT_STRING of the name without trailing
 #   spaces: utf8mb4_unicode_ci is PAD SPACE), so 'alice', 'ALICE' and 'alice ' make one group
 #   exactly as GROUP BY does, and the row listing is matched to the groups byte for byte.
@@ -400,15 +401,25 @@ def _spread_sql(expr: str) -> str:
     return ", ".join(f"{f}({expr})" for f in ("COUNT", "MIN", "MAX", "AVG", "STDDEV_SAMP"))
 
 
-def report_summaries(db: Database, start: datetime, end: datetime, username: str,
-                     index: str) -> list[tuple[Any, ...]]:
-    """Per-username aggregates plus the all-rows total (username NULL) in one pass:
-    (username, group key, files, bytes, rate n/min/max/avg/stdev (bytes/s),
-    transit n/min/max/avg/stdev (s), one count per status in STATUSES order)."""
+def _summary_sql(group: bool, username: str, index: str) -> str:
+    """The aggregates of the report's rows, per username (with the group key) or in all:
+    files, bytes, rate n/min/max/avg/stdev (bytes/s), transit n/min/max/avg/stdev (s), one
+    count per status in STATUSES order."""
+    who = f"username, {_GROUP_KEY.format(name='MIN(username)')}" if group else "NULL, NULL"
     statuses = ", ".join(f"COUNT(CASE WHEN status = '{s}' THEN 1 END)" for s in STATUSES)
-    sql = (f"SELECT username, {_GROUP_KEY.format(name='MIN(username)')}, COUNT(*), "
-           f"COALESCE(SUM(file_size), 0), {_spread_sql('rate')}, {_spread_sql('transit')}, "
-           f"{statuses} FROM (SELECT username, file_size, status, {_RATE} AS rate, "
-           f"{_TRANSIT} AS transit FROM {TABLE} FORCE INDEX ({_checked_index(index)}) "
-           f"{_report_where(username)}) AS picked GROUP BY username WITH ROLLUP")
-    return db.run(sql, _report_params(start, end, username), "bulk")
+    grouping = " GROUP BY username ORDER BY username" if group else ""
+    return (f"SELECT {who}, COUNT(*), COALESCE(SUM(file_size), 0), {_spread_sql('rate')}, "
+            f"{_spread_sql('transit')}, {statuses} FROM (SELECT username, file_size, status, "
+            f"{_RATE} AS rate, {_TRANSIT} AS transit FROM {TABLE} "
+            f"FORCE INDEX ({_checked_index(index)}) {_report_where(username)}) AS picked"
+            f"{grouping}")
+
+
+def report_summaries(db: Database, start: datetime, end: datetime, username: str,
+                     index: str) -> tuple[tuple[Any, ...], list[tuple[Any, ...]]]:
+    """The aggregates of all the report's rows, then one row per username (collation order),
+    each (username, group key, figures...). Two statements, not GROUP BY ... WITH ROLLUP:
+    on MariaDB 10.11 with 1M rows ROLLUP took 17-22 s against 7 s + 9 s for the pair."""
+    params = _report_params(start, end, username)
+    total = db.run(_summary_sql(False, username, index), params, "bulk")[0]
+    return total, db.run(_summary_sql(True, username, index), params, "bulk")

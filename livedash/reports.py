@@ -9,14 +9,15 @@ Design decisions:
   PyMySQL; demo rows go through `records.mysql_row`, the same format in Python), NULL as an
   empty field, RFC 4180 quoting and CRLF line ends (the csv module's default dialect), UTF-8
   without a BOM.
-- Statistics are computed by the database: one `GROUP BY username WITH ROLLUP` pass gives every
-  user's figures and the total (STDDEV_SAMP: the sample standard deviation, NULL for n < 2,
-  shown as "—"). Only the three demo rows are summarised in Python.
+- Statistics are computed by the database: one aggregate statement for all rows, one with
+  `GROUP BY username` for the users (STDDEV_SAMP: the sample standard deviation, NULL for
+  n < 2, shown as "—"). Only the three demo rows are summarised in Python.
 - The HTML listing is one more stream ordered by username, capped at
   `LIVEDASH_REPORT_HTML_MAX_ROWS` rows; each row carries its group key (the collation's sort
   key, see queries.py), so rows are dealt to the user sections exactly as GROUP BY grouped
-  them. Statistics and listing are two statements: rows written in between can make a listing
-  differ from its statistics, and the report then says so instead of hiding it.
+  them. The total, the per-user figures and the listing are three statements (a consistent
+  snapshot would need one connection for all three): rows written in between can make them
+  differ by those rows; a listing that disagrees with its statistics says so.
 - Jinja renders the HTML lazily (`Template.generate`), buffered into 64 KB chunks; autoescape
   escapes every value (file names come from outside).
 - The first chunk is produced before the response starts, so a database that is down or a
@@ -71,6 +72,9 @@ TEMPLATE = "reports/report.html"
 CSS_PATH = Path(__file__).parent / "templates" / "reports" / "report.css"
 UNITS = ("B", "KB", "MB", "GB", "TB", "PB")
 DASH = "—"
+# In report.html after the table of contents: the first chunk (and the response) can start
+# before the row listing's query, which sorts the whole range, has produced a row.
+FLUSH = "<!-- end of summary -->"
 
 
 # -- time range and file names ---------------------------------------------------------------
@@ -163,10 +167,8 @@ def summaries(db: Database, at: Moment, req: ReportRequest,
         users = sorted({r[1] for r in rows})
         return (_python_summary(None, rows),
                 [_python_summary(u, [r for r in rows if r[1] == u]) for u in users])
-    found = [_from_sql(r) for r in
-             queries.report_summaries(db, req.start, req.end, req.username, index)]
-    total = next((s for s in found if s.username is None), Summary(None, None))
-    return total, sorted((s for s in found if s.username is not None), key=lambda s: s.key)
+    total, users = queries.report_summaries(db, req.start, req.end, req.username, index)
+    return _from_sql(total), sorted((_from_sql(u) for u in users), key=lambda s: s.key)
 
 
 # -- figures as shown ------------------------------------------------------------------------
@@ -338,11 +340,11 @@ def csv_chunks(batches: Iterable[Sequence[Sequence[str | None]]]) -> Iterator[by
 
 
 def _buffered(pieces: Iterable[str]) -> Iterator[bytes]:
-    """Many small strings (Jinja's output) as ~64 KB UTF-8 chunks."""
+    """Many small strings (Jinja's output) as ~64 KB UTF-8 chunks; FLUSH ends one early."""
     buffer = io.StringIO()
     for piece in pieces:
         buffer.write(piece)
-        if buffer.tell() >= CHUNK:
+        if buffer.tell() >= CHUNK or FLUSH in piece:
             yield _take(buffer)
     yield _take(buffer)
 

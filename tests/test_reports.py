@@ -194,6 +194,16 @@ def test_html_sections_alphabetical_with_toc(client, sql) -> None:
     assert "the table changed" not in html and "End of report." in html
 
 
+def test_html_summary_leaves_before_the_listing_query(client, sql) -> None:
+    """The first chunk ends after the table of contents: the browser shows the statistics while
+    the database sorts the rows to list."""
+    insert(sql, row(1), row(2, "bob"))
+    response = client.get(f"/reports/export?{RANGE}&format=html", buffered=False)
+    first = next(iter(response.response)).decode()
+    assert first.rstrip().endswith(reports.FLUSH) and 'class="user"' not in first
+    response.close()
+
+
 def test_html_escapes_every_value(client, sql) -> None:
     insert(sql, row(1, '<b id="u">x</b>', name='<script>alert("x")</script>&.bin'))
     response = export(client, f"{RANGE}&format=html")
