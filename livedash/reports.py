@@ -261,6 +261,7 @@ class Listing:
         return self.read >= self.cap
 
     def _next(self) -> Row | None:
+        """The held-back row, else the stream's next one (None at the end)."""
         row, self._pending = self._pending, None
         if row is None:
             row = next(self._rows, None)
@@ -435,13 +436,14 @@ class ReportContext:
     env: Environment
 
 
-def html_chunks(ctx: ReportContext, req: ReportRequest) -> Callable[[], Iterator[bytes]]:
+def html_source(ctx: ReportContext, req: ReportRequest,
+                index: str) -> Callable[[], Iterator[bytes]]:
     """Read the statistics now; return the source of the report's chunks (rows stream later)."""
-    index = _index(ctx, req)
     total, users = summaries(ctx.db, ctx.at, req, index)
     cap = ctx.settings.report_html_max_rows
 
     def chunks() -> Iterator[bytes]:
+        """Render lazily; the listing's query starts when its first row is needed."""
         listing = Listing(_listing_rows(ctx.db, ctx.at, req, index, cap), [u.key for u in users],
                           cap)
         sections = [Section(i, s, listing) for i, s in enumerate(users)]
@@ -453,11 +455,11 @@ def html_chunks(ctx: ReportContext, req: ReportRequest) -> Callable[[], Iterator
     return chunks
 
 
-def csv_source(ctx: ReportContext, req: ReportRequest) -> Callable[[], Iterator[bytes]]:
+def csv_source(ctx: ReportContext, req: ReportRequest,
+               index: str) -> Callable[[], Iterator[bytes]]:
     """The source of the CSV's chunks (the query runs when the first chunk is asked for)."""
     if ctx.at.source == "demo":
         return lambda: csv_chunks([[mysql_row(r) for r in _demo_rows(ctx.at, req)]])
-    index = _index(ctx, req)
     return lambda: csv_chunks(queries.report_csv_rows(ctx.db, req.start, req.end,
                                                       req.username, index))
 
@@ -496,9 +498,9 @@ _MIMETYPES = {"csv": "text/csv; charset=utf-8; header=present",
 
 def build(ctx: ReportContext, req: ReportRequest) -> Download:
     """The report `req` asks for: one file, or a zip of both (first chunk already made)."""
-    stem = file_stem(req)
-    sources = {"html": html_chunks, "csv": csv_source}
-    members = [(f"{stem}.{f}", sources[f](ctx, req)) for f in req.formats]
+    stem, index = file_stem(req), _index(ctx, req)
+    sources = {"html": html_source, "csv": csv_source}
+    members = [(f"{stem}.{f}", sources[f](ctx, req, index)) for f in req.formats]
     if len(members) == 1:
         name, source = members[0]
         kind = req.formats[0]
