@@ -59,7 +59,8 @@ def _clock() -> tuple[data.Moment, str | None]:
 def _form_values(args: Any, now: datetime) -> dict[str, Any]:
     """What the inputs show: the submitted text, else the defaults."""
     end = reports.default_end(now)
-    formats = set(args.getlist("format")) if "go" in args else {"html"}
+    chosen = "go" in args or "format" in args
+    formats = set(args.getlist("format")) if chosen else {"html"}
     return {"start": args.get("start") or validate.report_time_text(end - timedelta(hours=24)),
             "end": args.get("end") or validate.report_time_text(end),
             "username": args.get("username", ""), "formats": formats}
