@@ -113,10 +113,13 @@ class Database:
         self._listeners: list[Callable[[DbState], None]] = []
         self._pools = {
             "live": self._make_pool(settings.read_timeout),
-            "bulk": self._make_pool(settings.report_read_timeout),
+            # A report streams from an unbuffered cursor: the server must wait for a slow
+            # client (net_write_timeout defaults to 60 s) as long as we wait for the server.
+            "bulk": self._make_pool(settings.report_read_timeout, [
+                f"SET SESSION net_write_timeout = {int(settings.report_read_timeout)}"]),
         }
 
-    def _make_pool(self, read_timeout: float) -> PooledDB:
+    def _make_pool(self, read_timeout: float, setsession: list[str] | None = None) -> PooledDB:
         """A lazy pool: no connection is opened until a statement needs one."""
         s = self.settings
         return PooledDB(
@@ -126,6 +129,7 @@ class Database:
             maxconnections=s.pool_size * 2,
             blocking=True,
             ping=1,
+            setsession=setsession,
             host=s.mysql_host,
             port=s.mysql_port,
             user=s.mysql_user,
