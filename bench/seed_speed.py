@@ -1,6 +1,6 @@
 """How fast `livedash seed` loads: rows/s, and CPU per row on each side of the connection.
 
-    python bench/seed_speed.py --rows 1000000 [--batch 5000] [--keep]
+    python bench/seed_speed.py --rows 1000000 [--batch 5000] [--writers 2] [--keep]
 
 Creates a scratch database `livedash_seed_bench` from tests/schema.sql on the server named by
 MYSQL_HOST/MYSQL_PORT/MYSQL_USER/MYSQL_PASSWORD (default 127.0.0.1:3306 root), seeds it through
@@ -68,15 +68,18 @@ def server_thread_cpu(settings) -> dict[int, float]:
     return cpu
 
 
-def measure(settings, rows: int, hours: float, batch: int) -> tuple[float, float, float | None]:
+def measure(settings, rows: int, hours: float, batch: int,
+            writers: int) -> tuple[float, float, float | None]:
     """Seed `rows` rows; (seconds, client CPU s, server CPU s or None)."""
     db = traffic.connect(settings)
     model = traffic.TrafficModel(traffic.Profile(), seed=1)
     try:
-        traffic.seed(db, model, 1, hours)  # opens the pooled connections before the baseline
+        # open the pooled connections before the baseline reading
+        traffic.seed(db, model, 50 * writers, hours, batch=1, writers=writers)
         before = server_thread_cpu(settings)
         cpu0 = time.process_time()
-        result = traffic.seed(db, model, rows, hours, batch, lambda line: print(line, flush=True))
+        result = traffic.seed(db, model, rows, hours, batch,
+                              lambda line: print(line, flush=True), writers=writers)
         client = time.process_time() - cpu0
         after = server_thread_cpu(settings)
     finally:
@@ -91,12 +94,14 @@ def main() -> int:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--hours", type=float, default=24.0)
     parser.add_argument("--batch", type=int, default=5000)
+    parser.add_argument("--writers", type=int, default=2)
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
     args = parser.parse_args()
     settings = load_settings().replace(mysql_database=SCRATCH)
     create_scratch(settings)
     try:
-        seconds, client, server = measure(settings, args.rows, args.hours, args.batch)
+        seconds, client, server = measure(settings, args.rows, args.hours, args.batch,
+                                          args.writers)
     finally:
         if not args.keep:
             conn = admin_connection(settings)
@@ -106,7 +111,7 @@ def main() -> int:
     per_row = f"{server * 1e6 / args.rows:.1f}" if server is not None else "n/a"
     print(f"{args.rows:,} rows in {seconds:.1f} s: {args.rows / seconds:,.0f} rows/s; CPU per "
           f"row: client {client * 1e6 / args.rows:.1f} us, server {per_row} us "
-          f"(batch {args.batch}, load average {os.getloadavg()[0]:.1f})")
+          f"(batch {args.batch}, {args.writers} writers, load average {os.getloadavg()[0]:.1f})")
     return 0
 
 

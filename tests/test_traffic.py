@@ -126,11 +126,22 @@ def test_mix_option_sets_the_shares() -> None:
 
 # -- seed ------------------------------------------------------------------------------------
 
-def test_seed_inserts_exactly_n_final_rows_spread_over_the_hours(sql, db: Database) -> None:
-    result = traffic.seed(db, TrafficModel(Profile(), seed=11), rows=3000, hours=2, batch=700)
+@pytest.mark.parametrize(("rows", "batch", "parts"), [(10, 3, 1), (10, 3, 2), (10, 4, 3),
+                                                      (7, 100, 2), (1, 5, 4)])
+def test_seed_batches_cover_every_row_once_in_contiguous_parts(rows, batch, parts) -> None:
+    batches = list(traffic.seed_batches(rows, batch, parts))
+    covered = sorted(i for first, count in batches for i in range(first, first + count))
+    assert covered == list(range(rows))
+    assert all(0 < count <= batch for _, count in batches)
+
+
+@pytest.mark.parametrize("writers", [1, 3])
+def test_seed_inserts_exactly_n_final_rows_spread_over_the_hours(sql, db, writers) -> None:
+    result = traffic.seed(db, TrafficModel(Profile(), seed=11), rows=3001, hours=2, batch=700,
+                          writers=writers)
     now = query(sql, "SELECT UTC_TIMESTAMP(3)")[0][0]
     rows = all_rows(sql)
-    assert result.rows == len(rows) == 3000
+    assert result.rows == len(rows) == 3001
     assert_rows_valid(rows, now)
     assert {r["status"] for r in rows} == FINAL  # every final status, no SUBMITTED
     times = sorted(r["ingress_time"] for r in rows)
