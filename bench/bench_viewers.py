@@ -42,6 +42,7 @@ import common
 from common import Probes, ProbeWriter
 
 from livedash import queries
+from livedash.db import DatabaseError
 
 DRAIN_S = 2.0
 
@@ -68,7 +69,10 @@ class Run:
 async def probe_loop(writer: ProbeWriter, rate: float, stop: asyncio.Event) -> None:
     """Insert probes at about `rate` per second, at random phases against the ticks."""
     while not stop.is_set():
-        await asyncio.to_thread(writer.insert_one)
+        try:
+            await asyncio.to_thread(writer.insert_one)
+        except DatabaseError as exc:  # a saturated server: skip this probe, say so
+            print(f"bench: probe insert failed: {exc}", file=sys.stderr, flush=True)
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(stop.wait(), random.uniform(0.5, 1.5) / rate)
 
@@ -94,6 +98,7 @@ async def measure(run: Run, server: common.BenchServer, probes: Probes,
         after, ticks1, cpu1 = await asyncio.to_thread(common.read_counters, run.conn,
                                                       server), ticks(), cpu_of(helpers)
         probes.recording = False
+        rate = await asyncio.to_thread(common.insert_rate, run.conn, run.args.seconds)
         await asyncio.sleep(run.args.refresh + DRAIN_S)
     finally:
         stop.set()
@@ -102,6 +107,7 @@ async def measure(run: Run, server: common.BenchServer, probes: Probes,
     delta = after.minus(before)
     delta.update(ticks=ticks1 - ticks0, span=(before.at, after.at), client_cpu_s=cpu1 - cpu0,
                  memory=common.memory_mb(server.worker), loadavg=os.getloadavg()[0],
+                 insert_rate=rate,
                  poller=(after.healthz or {}).get("poller"), probes=len(probes.committed))
     return delta
 
@@ -133,16 +139,24 @@ def figures(delta: dict[str, Any], latencies: list[float], viewers: int) -> dict
         "server_cpu_pct": 100 * delta["cpu_s"] / seconds if delta["cpu_s"] is not None else None,
         "peak_rss_mb": delta["memory"].get("VmHWM"),
         "client_cpu_pct": 100 * delta["client_cpu_s"] / seconds,
-        "loadavg": delta["loadavg"], "poller": delta["poller"],
+        "loadavg": delta["loadavg"], "insert_rate": delta["insert_rate"],
+        "poller": delta["poller"],
     }
 
 
 # -- the three modes ----------------------------------------------------------------------------
 
-def server_for(run: Run, name: str, viewers: int) -> common.BenchServer:
+def server_for(run: Run, name: str, viewers: int, **env: str) -> common.BenchServer:
     """A fresh server with a gunicorn thread per viewer plus headroom."""
     return common.start_server(run.settings, run.log_dir, name,
-                               LIVEDASH_THREADS=str(max(64, viewers + 100)))
+                               LIVEDASH_THREADS=str(max(64, viewers + 100)), **env)
+
+
+def stop_server(run: Run, server: common.BenchServer) -> None:
+    """Stop the server and end what it left running on the database server."""
+    server.live.stop()
+    left = common.kill_app_sessions(run.conn)
+    run.results.setdefault("sessions_killed", {})[server.live.log_path.stem] = left
 
 
 async def live_level(run: Run, viewers: int, view_of: Any = None) -> dict[str, Any]:
@@ -168,7 +182,7 @@ async def live_level(run: Run, viewers: int, view_of: Any = None) -> dict[str, A
             await first.close()
     finally:
         helpers.kill()
-        server.live.stop()
+        stop_server(run, server)
     result = figures(delta, probes.latencies(sightings + theirs), viewers)
     result.update(keys=len({json.dumps(view_of(i), sort_keys=True) for i in range(viewers)}),
                   connect_s=round(connect_s, 1), disconnects=disconnects)
@@ -177,19 +191,26 @@ async def live_level(run: Run, viewers: int, view_of: Any = None) -> dict[str, A
 
 async def naive_level(run: Run, viewers: int) -> dict[str, Any]:
     """N polling viewers on one fresh server: what the naive design costs and achieves."""
-    server = server_for(run, f"naive-{viewers}", viewers)
+    timeout = {"LIVEDASH_DB_READ_TIMEOUT": str(run.args.naive_read_timeout)}
+    server = server_for(run, f"naive-{viewers}", viewers,
+                        **(timeout if run.args.naive_read_timeout else {}))
     probes, sightings = Probes(), []
     pollers = [clients.PollingViewer(i, run.view_of(i), sightings) for i in range(viewers)]
     stop = asyncio.Event()
+    tasks: list[asyncio.Task[None]] = []
     try:
         async with clients.client_session(viewers) as session:
-            tasks = [asyncio.create_task(c.run(session, server.url, stop)) for c in pollers]
+            tasks += [asyncio.create_task(c.run(session, server.url, stop)) for c in pollers]
             await asyncio.sleep(run.args.warmup)
             delta = await measure(run, server, probes)
             stop.set()
+            for task in tasks:  # a pair still waiting counts for nothing now
+                task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
     finally:
-        server.live.stop()
+        for task in tasks:
+            task.cancel()
+        stop_server(run, server)
     return naive_figures(run, delta, probes.latencies(sightings), pollers)
 
 
@@ -249,13 +270,14 @@ def live_table(levels: list[dict[str, Any]]) -> str:
     headers = ["viewers", "keys", "statements/s (app)", "SELECTs/s (app user)",
                "Com_select/s (global)", "rows read/tick (app user)",
                "Handler_read/tick (global)", "latency p50 / p95 / max (s)", "delivered %",
-               "server CPU %", "peak RSS MB", "DB CPU % (app user)", "bench client CPU %"]
+               "server CPU %", "peak RSS MB", "DB CPU % (app user)", "bench client CPU %",
+               "rows/s written", "load avg"]
     rows = [[r["viewers"], r["keys"], r["statements_per_s"], r["app_selects_per_s"],
              r["com_select_per_s"], round(r["app_rows_read_per_tick"] or 0),
              round(r["handler_reads_per_tick"] or 0),
              f"{pair(r['latency_p50'], r['latency_p95'])} / {common.fmt(r['latency_max'], 2)}",
              r["delivered_pct"], r["server_cpu_pct"], r["peak_rss_mb"], r["db_cpu_pct"],
-             r["client_cpu_pct"]] for r in levels]
+             r["client_cpu_pct"], r["insert_rate"], r["loadavg"]] for r in levels]
     return common.markdown_table(headers, rows)
 
 
@@ -265,13 +287,14 @@ def naive_table(levels: list[dict[str, Any]], per_pair: float | None) -> str:
                "failed pairs", "statements/s (app)", "statements/s needed",
                "SELECTs/s (app user)", "Com_select/s (global)", "rows read/s (app user)",
                "latency p50 / p95 (s)", "delivered %", "server CPU %", "peak RSS MB",
-               "DB CPU % (app user)"]
+               "DB CPU % (app user)", "rows/s written", "load avg"]
     rows = [[r["viewers"], pair(r["pairs_per_s"], r["pairs_wanted_per_s"], 1),
              pair(r["pair_p50"], r["pair_p95"]), r["failed_pairs"], r["statements_per_s"],
              r["viewers"] * per_pair if per_pair else None, r["app_selects_per_s"],
              r["com_select_per_s"], round(r["app_rows_read_per_s"]),
              pair(r["latency_p50"], r["latency_p95"]), r["delivered_pct"],
-             r["server_cpu_pct"], r["peak_rss_mb"], r["db_cpu_pct"]] for r in levels]
+             r["server_cpu_pct"], r["peak_rss_mb"], r["db_cpu_pct"], r["insert_rate"],
+             r["loadavg"]] for r in levels]
     return common.markdown_table(headers, rows)
 
 
@@ -279,7 +302,7 @@ def window_table(levels: list[dict[str, Any]]) -> str:
     """Markdown: rows read per tick by window, against the full-window query."""
     headers = ["window (min)", "ticks", "rows read/tick (app user)", "Handler_read/tick (global)",
                "statements/tick", "full query: rows read", "full query: seconds",
-               "full ÷ incremental"]
+               "full ÷ incremental", "rows/s written", "load avg"]
     rows = []
     for r in levels:
         per_tick = r["app_rows_read_per_tick"]
@@ -288,13 +311,15 @@ def window_table(levels: list[dict[str, Any]]) -> str:
         rows.append([r["window"], r["ticks"], round(per_tick or 0),
                      round(r["handler_reads_per_tick"] or 0), statements,
                      int(r["full_rows_read"]), round(r["full_seconds"], 2),
-                     r["full_rows_read"] / per_tick if per_tick else None])
+                     r["full_rows_read"] / per_tick if per_tick else None, r["insert_rate"],
+                     r["loadavg"]])
     return common.markdown_table(headers, rows)
 
 
 def statements_per_pair(naive: list[dict[str, Any]]) -> float | None:
-    """Statements one request pair costs: the least loaded level showing every view key."""
-    usable = [r for r in naive if r["statements_per_pair"]]
+    """Statements one request pair costs: the least loaded level showing every view key
+    where no pair failed (failed pairs were refused before reaching the database)."""
+    usable = [r for r in naive if r["statements_per_pair"] and not r["failed_pairs"]]
     mixed = [r for r in usable if r["keys"] == max(r["keys"] for r in usable)]
     return min(mixed, key=lambda r: r["viewers"])["statements_per_pair"] if mixed else None
 
@@ -435,6 +460,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--probe-rate", default=3.0, type=float, help="probe rows per second")
     p.add_argument("--client-procs", default=2, type=int,
                    help="helper processes for the Socket.IO viewers (viewer 0 stays here)")
+    p.add_argument("--naive-read-timeout", default=0, type=float,
+                   help="LIVEDASH_DB_READ_TIMEOUT for the naive baseline's server (0: the "
+                        "app's default, 10 s; see docs/benchmarks.md)")
     p.add_argument("--username", default="", help="probe user (default: a middling one)")
     p.add_argument("--min-rows", default=2_000_000, type=int, help="refuse smaller tables")
     p.add_argument("--log-dir", default="/tmp/livedash-bench", type=Path)

@@ -16,6 +16,7 @@ Design decisions:
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import random
@@ -86,10 +87,23 @@ def app_user(settings: Settings) -> Iterator[None]:
     try:
         yield
     finally:
+        kill_app_sessions(conn)
         with conn.cursor() as cur:
             cur.execute(f"SET GLOBAL userstat = {1 if was_on else 0}")
             cur.execute(f"DROP USER IF EXISTS {account}")
         conn.close()
+
+
+def kill_app_sessions(conn: pymysql.connections.Connection) -> int:
+    """End every session of the app user: a statement the app abandoned at its read timeout
+    keeps running on the server, and must not outlive its level (or load the next one)."""
+    with conn.cursor() as cur:
+        cur.execute("SELECT ID FROM information_schema.PROCESSLIST WHERE USER = %s", (APP_USER,))
+        ids = [row[0] for row in cur.fetchall()]
+        for session in ids:
+            with contextlib.suppress(pymysql.err.OperationalError):  # it ended meanwhile
+                cur.execute(f"KILL CONNECTION {int(session)}")
+    return len(ids)
 
 
 def table_facts(conn: pymysql.connections.Connection) -> dict[str, Any]:
@@ -100,6 +114,14 @@ def table_facts(conn: pymysql.connections.Connection) -> dict[str, Any]:
                            "WHERE ingress_time >= UTC_TIMESTAMP(3) - INTERVAL 60 MINUTE")
     return {"rows": int(total), "rows_last_hour": int(hour), "now": str(now),
             "server": one_value(conn, "SELECT VERSION()")}
+
+
+def insert_rate(conn: pymysql.connections.Connection, seconds: float) -> float:
+    """Rows per second that arrived over the last `seconds` (what the simulator achieved)."""
+    count = one_value(conn, "SELECT COUNT(*) FROM transactions FORCE INDEX (idx_ingress_time) "
+                            "WHERE ingress_time >= UTC_TIMESTAMP(3) - INTERVAL %s MICROSECOND",
+                      (int(seconds * 1_000_000),))
+    return int(count) / seconds
 
 
 def pick_username(conn: pymysql.connections.Connection, rank: int = 8) -> str:
