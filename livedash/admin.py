@@ -2,7 +2,8 @@
 
 Shared by the HTTP views (`livedash/views/admin.py`) and the `admin_clear` socket event
 (`livedash/events.py`), so both paths make the same checks in the same order: admin enabled
-(LIVEDASH_ADMIN), [socket: same origin], not demo / not down, confirmed, no clear running.
+(LIVEDASH_ADMIN), [socket: same origin and the admin page's CSRF token], not demo / not down,
+confirmed, no clear running.
 
 Design decisions:
 - A clear runs as a background job (`socketio.start_background_task`): a batched delete of
@@ -27,6 +28,11 @@ Design decisions:
   handshake must name this host. A handshake without Origin is not a browser's cross-site
   request (browsers send Origin on cross-origin requests and on every WebSocket): it is a
   script or a same-origin page, and is accepted.
+- Socket events also need the CSRF token the /admin page carries (`csrf_token` in the payload,
+  checked against the session cookie the handshake sent). Authentication is the proxy's, and a
+  site protects the /admin pages there; the dashboard's own socket endpoint must stay open to
+  every wall screen, so without the token anyone able to open a dashboard could clear the
+  table. With it, a socket clear needs a session that could load /admin.
 - Audit: each clear is logged (logger `livedash.admin`, INFO) with the user named by the
   upstream proxy (X-Forwarded-User or X-Remote-User), the client address, what was removed and
   when; refusals are logged too.
@@ -53,6 +59,8 @@ from urllib.parse import urlsplit
 
 from flask import Flask, Request
 from flask_socketio import SocketIO
+from flask_wtf.csrf import validate_csrf
+from wtforms.validators import ValidationError
 
 from . import queries, validate
 from .config import Settings
@@ -158,6 +166,17 @@ def check_origin(origin: str | None, host: str) -> None:
     if origin and urlsplit(origin).netloc.lower() != host.lower():
         raise Refused("Admin events are accepted only from this app's own pages "
                       f"(the connection came from {origin[:100]!r}).", 403)
+
+
+def check_token(data: Any) -> None:
+    """Refuse (403) a socket clear without the CSRF token of this session's /admin page."""
+    token = data.get("csrf_token") if isinstance(data, Mapping) else None
+    try:
+        validate_csrf(token if isinstance(token, str) else None)
+    except ValidationError as exc:
+        raise Refused(f"{exc} Admin events need the csrf_token of the /admin page (its "
+                      "csrf-token meta tag), sent from the session that loaded it.",
+                      403) from None
 
 
 def _clean_header(value: str | None) -> str | None:
@@ -389,11 +408,13 @@ def notifier(socketio: SocketIO, sid: Any) -> Notify:
 def start_clear(app: Flask, payload: Any, who: Requester, notify: Notify,
                 origin: tuple[str | None, str] | None = None) -> Job:
     """Every check in order (enabled, [origin], database, confirmation, none running), then
-    start the job. `origin` is (Origin header, host) for socket events."""
+    start the job. `origin` is (Origin header, host) for socket events, which also need the
+    CSRF token in the payload (HTTP requests have theirs checked by CSRFProtect)."""
     try:
         check_enabled(app.config["LIVEDASH"])
         if origin is not None:
             check_origin(*origin)
+            check_token(payload)
         clearer = get_clearer(app)
         check_database(clearer.db)
         return clearer.start(parse_clear(payload), who, notify)

@@ -7,13 +7,14 @@ Client -> server
   {"ok": false, "error": "..."}; an invalid payload also gets an ``error`` event and the
   previous subscription stays as it was.
 - ``admin_clear`` {"mode": "all"|"older_than", "before": "2026-01-31T00:00" (older_than only,
-  database clock, no zone), "confirm": "transactions"}: delete every row, or the rows with
-  ingress_time < before. Refused (ack {"ok": false, "error": "...", "status": 400|403|409|503},
-  data untouched) when LIVEDASH_ADMIN=off, when the socket's handshake came from another
-  origin, in demo mode, while the database is down or another clear runs, or without the
-  exact confirmation. Otherwise ``admin_progress`` events follow and the ack arrives when the
-  clear has ended: {"ok": true, "job": {...}}, or {"ok": false, "error": "...", "job": {...}}
-  when it failed mid-way (``job.deleted`` says how far it got).
+  database clock, no zone), "confirm": "transactions", "csrf_token": "<the /admin page's>"}:
+  delete every row, or the rows with ingress_time < before. Refused (ack {"ok": false,
+  "error": "...", "status": 400|403|409|503}, data untouched) when LIVEDASH_ADMIN=off, when
+  the socket's handshake came from another origin or without the session of an /admin page
+  whose CSRF token the payload carries, in demo mode, while the database is down or another
+  clear runs, or without the exact confirmation. Otherwise ``admin_progress`` events follow
+  and the ack arrives when the clear has ended: {"ok": true, "job": {...}}, or {"ok": false,
+  "error": "...", "job": {...}} when it failed mid-way (``job.deleted`` says how far it got).
 
 Server -> client
 - ``stats``: the /api/stats payload, every tick of the client's refresh tier.

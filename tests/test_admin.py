@@ -341,8 +341,8 @@ def test_demo_mode_renders_the_page_and_refuses_actions(sql, add_row) -> None:
     refused = client.post("/admin/clear", data=CONFIRMED_ALL, headers=JSON)
     assert refused.status_code == 409 and "Demo mode" in refused.get_json()["error"]
     assert client.get("/admin/count", headers=JSON).status_code == 409
-    sc = socketio.test_client(app)
-    ack = sc.emit("admin_clear", CONFIRMED_ALL, callback=True)
+    sc, token = admin_socket(app)
+    ack = sc.emit("admin_clear", {**CONFIRMED_ALL, "csrf_token": token}, callback=True)
     assert ack["ok"] is False and ack["status"] == 409 and "Demo mode" in ack["error"]
     sc.disconnect()
     assert row_ids(sql) == ids
@@ -351,10 +351,18 @@ def test_demo_mode_renders_the_page_and_refuses_actions(sql, add_row) -> None:
 # -- clearing over Socket.IO --------------------------------------------------------------------
 
 
+def admin_socket(app: Any, **headers: str) -> tuple[Any, str]:
+    """A socket connected with the session of a loaded /admin page, and that page's token."""
+    client = app.test_client()
+    page = client.get("/admin").get_data(as_text=True)
+    token = re.search(r'<meta name="csrf-token" content="([^"]+)"', page).group(1)
+    return socketio.test_client(app, flask_test_client=client, headers=headers), token
+
+
 def test_socket_clear_from_a_foreign_origin_is_refused(app, add_row, sql) -> None:
     ids = {add_row(), add_row(offset_s=9000)}
-    sc = socketio.test_client(app, headers={"Origin": "http://evil.example"})
-    ack = sc.emit("admin_clear", CONFIRMED_ALL, callback=True)
+    sc, token = admin_socket(app, Origin="http://evil.example")
+    ack = sc.emit("admin_clear", {**CONFIRMED_ALL, "csrf_token": token}, callback=True)
     assert ack["ok"] is False and ack["status"] == 403 and "own pages" in ack["error"]
     assert not [m for m in sc.get_received() if m["name"] == "admin_progress"]
     sc.disconnect()
@@ -366,10 +374,9 @@ def test_socket_clear_from_the_own_origin_acks_the_result(app, add_row, sql, cap
     for s in (4000, 5000):
         add_row(offset_s=s)
     caplog.set_level(logging.INFO, logger="livedash.admin")
-    sc = socketio.test_client(app, headers={"Origin": "http://localhost",
-                                            "X-Remote-User": "bob"})
+    sc, token = admin_socket(app, Origin="http://localhost", **{"X-Remote-User": "bob"})
     ack = sc.emit("admin_clear", {"mode": "older_than", "before": db_time(sql, 60),
-                                  "confirm": "transactions"}, callback=True)
+                                  "confirm": "transactions", "csrf_token": token}, callback=True)
     assert ack["ok"] is True and ack["job"]["deleted"] == 2 and ack["job"]["done"]
     assert ack["job"]["user"] == "bob" and ack["job"]["stage"] == "done"
     progress = [m["args"][0] for m in sc.get_received() if m["name"] == "admin_progress"]
@@ -387,9 +394,34 @@ def test_socket_clear_from_the_own_origin_acks_the_result(app, add_row, sql, cap
 ])
 def test_socket_clear_unconfirmed_is_refused(app, add_row, sql, payload) -> None:
     ids = {add_row()}
-    sc = socketio.test_client(app)
+    sc, token = admin_socket(app)
+    if isinstance(payload, dict):
+        payload = {**payload, "csrf_token": token}
     ack = sc.emit("admin_clear", payload, callback=True)
-    assert ack["ok"] is False and ack["status"] == 400 and ack["error"]
+    refused_as = 400 if isinstance(payload, dict) else 403  # no object: no token either
+    assert ack["ok"] is False and ack["status"] == refused_as and ack["error"]
+    sc.disconnect()
+    assert row_ids(sql) == ids
+
+
+@pytest.mark.parametrize("case", ["no token", "wrong token", "token of another session",
+                                  "no session"])
+def test_socket_clear_without_the_admin_pages_token_is_refused(app, add_row, sql,
+                                                                case) -> None:
+    ids = {add_row(), add_row(offset_s=9000)}
+    sc, token = admin_socket(app)
+    payload = dict(CONFIRMED_ALL)
+    if case == "wrong token":
+        payload["csrf_token"] = token[:-4] + "AAAA"
+    elif case == "token of another session":
+        payload["csrf_token"] = admin_socket(app)[1]
+    elif case == "no session":
+        sc.disconnect()
+        sc, payload["csrf_token"] = socketio.test_client(app), token
+    ack = sc.emit("admin_clear", payload, callback=True)
+    assert ack["ok"] is False and ack["status"] == 403, ack
+    assert "csrf_token of the /admin page" in ack["error"]
+    assert not [m for m in sc.get_received() if m["name"] == "admin_progress"]
     sc.disconnect()
     assert row_ids(sql) == ids
 
