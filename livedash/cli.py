@@ -17,6 +17,11 @@ from typing import Any
 from .config import ConfigError, Settings, load_settings
 
 Command = Callable[[argparse.Namespace, Settings], int]
+# gunicorn's gthread worker accepts at most `worker_connections` sockets (default 1000) and keeps
+# worker_connections - threads of them idle in keep-alive. Every websocket holds a thread, so
+# connections beyond the threads are idle HTTP keep-alives: allow that many again, or a
+# LIVEDASH_THREADS above 1000 could never be used and /healthz would wait behind the viewers.
+KEEPALIVE_HEADROOM = 2
 _COMMANDS: dict[str, tuple[Command, Callable[[argparse.ArgumentParser], None], str]] = {}
 
 
@@ -35,6 +40,15 @@ def _serve_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", type=int, help="listen port (default LIVEDASH_PORT or 8000)")
 
 
+def gunicorn_options(settings: Settings) -> dict[str, Any]:
+    """One gthread worker (Flask-SocketIO's threading-mode setup) sized by LIVEDASH_THREADS."""
+    return {"bind": f"{settings.host}:{settings.port}", "workers": 1,
+            "worker_class": "gthread", "threads": settings.threads,
+            "worker_connections": settings.threads * KEEPALIVE_HEADROOM, "timeout": 60,
+            "graceful_timeout": 5, "loglevel": settings.log_level,
+            "errorlog": "-", "accesslog": None}
+
+
 def serve(args: argparse.Namespace, settings: Settings) -> int:
     """Run the app under gunicorn (gthread worker, one process)."""
     from gunicorn.app.base import BaseApplication
@@ -45,10 +59,7 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
 
     class Server(BaseApplication):  # type: ignore[misc]
         def load_config(self) -> None:
-            options = {"bind": f"{settings.host}:{settings.port}", "workers": 1,
-                       "worker_class": "gthread", "threads": settings.threads, "timeout": 60,
-                       "graceful_timeout": 5, "loglevel": settings.log_level,
-                       "errorlog": "-", "accesslog": None}
+            options = gunicorn_options(settings)
             if "control_socket_disable" in self.cfg.settings:  # gunicorn >= 24
                 options["control_socket_disable"] = True  # one shared path per user clashes
             for key, value in options.items():

@@ -6,8 +6,9 @@ import re
 from pathlib import Path
 
 import pytest
+from gunicorn.config import Config
 
-from livedash.cli import main
+from livedash.cli import gunicorn_options, main
 from livedash.config import FIELDS, ConfigError, load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -62,3 +63,14 @@ def test_readme_documents_every_variable() -> None:
     text = (ROOT / "README.md").read_text()
     missing = [f.env for f in FIELDS if f"`{f.env}`" not in text]
     assert not missing, f"README.md lacks {missing}"
+
+
+@pytest.mark.parametrize("threads", ["600", "1500"])
+def test_gunicorn_accepts_a_connection_per_thread_plus_keepalives(threads: str) -> None:
+    # gunicorn's default worker_connections (1000) would cap viewers below LIVEDASH_THREADS
+    settings = load_settings(env_file="/dev/null", environ={"LIVEDASH_THREADS": threads})
+    cfg = Config()
+    for key, value in gunicorn_options(settings).items():
+        cfg.set(key, value)
+    assert cfg.workers == 1 and cfg.worker_class_str == "gthread"
+    assert cfg.threads == int(threads) and cfg.worker_connections > cfg.threads
