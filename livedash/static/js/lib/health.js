@@ -15,6 +15,10 @@
 import { ago, clock, decimal } from "./format.js";
 
 const LOST_BANNER_AFTER_S = 10;
+// The lag chip is a warning: below half a second a tick starting late is scheduling noise (the
+// figures are as fresh as a 1 s tick allows), and a permanent amber chip on a wall screen
+// teaches operators to ignore it.
+const LAG_SHOWN_S = 0.5;
 const LABELS = { connecting: "Connecting…", connected: "Live", reconnecting: "Reconnecting…", offline: "Offline" };
 
 export class LiveStatus {
@@ -57,7 +61,7 @@ export class LiveStatus {
     this.health = health || {};
     this.el.demo.hidden = this.health.database !== "demo";
     const lag = Number(this.health.lag_s) || 0;
-    const shown = lag >= 0.05; // below that it would read "0.0 s" at one decimal place
+    const shown = lag >= LAG_SHOWN_S;
     this.el.lag.hidden = !shown;
     if (shown) this.el.lag.textContent = `poller lag ${decimal(lag)} s`;
     this.render();
