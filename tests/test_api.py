@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
+
 import pytest
+
+from tests.conftest import live_app, make_settings
 
 
 def test_stats_shape(client, add_row) -> None:
@@ -78,3 +83,38 @@ def test_unknown_api_path_is_json_404(client) -> None:
 def test_healthz_up(client) -> None:
     response = client.get("/healthz")
     assert response.status_code == 200 and response.get_json()["database"] == "up"
+
+
+@pytest.fixture
+def server_three_hours_ahead(sql) -> Iterator[None]:
+    """New sessions of the database server in UTC+3 (NOW() != UTC_TIMESTAMP()), restored after.
+    The `sql` connection was opened before, so add_row still stamps rows in UTC."""
+    with sql.cursor() as cur:
+        cur.execute("SELECT @@GLOBAL.time_zone")
+        previous = cur.fetchone()[0]
+        cur.execute("SET GLOBAL time_zone = '+03:00'")
+    try:
+        yield
+    finally:
+        with sql.cursor() as cur:
+            cur.execute("SET GLOBAL time_zone = %s", (previous,))
+
+
+@pytest.mark.parametrize("clock", ["utc", "local"])
+def test_db_clock_decides_what_now_is(server_three_hours_ahead, add_row, clock) -> None:
+    add_row(offset_s=60, status="COMPLETE")  # a minute ago in UTC
+    add_row(offset_s=60 - 3 * 3600, status="EP_UNAVAILABLE")  # a minute ago in UTC+3
+    app = live_app(make_settings(db_clock=clock))
+    try:
+        client = app.test_client()
+        stats = client.get("/api/stats?window=10").get_json()
+        as_of = datetime.fromisoformat(stats["as_of"])
+    finally:
+        app.extensions["livedash.db"].close()
+    utc_now = datetime.now(timezone.utc).replace(tzinfo=None)
+    if clock == "utc":
+        assert abs((as_of - utc_now).total_seconds()) < 60
+        assert stats["egress"]["complete"] == 1
+    else:  # the UTC-stamped row is 3 h old in local time: outside the window
+        assert abs((as_of - utc_now - timedelta(hours=3)).total_seconds()) < 60
+        assert stats["egress"]["complete"] == 0 and stats["egress"]["ep_unavailable"] == 1
