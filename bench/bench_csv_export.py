@@ -43,6 +43,7 @@ if str(ROOT) not in sys.path:
 
 from livedash import queries  # noqa: E402
 from tests.conftest import SERVER  # noqa: E402
+from tests.dbsetup import create_database, drop_database  # noqa: E402
 from tests.servers import LiveServer  # noqa: E402
 
 DATABASE = "livedash_bench_reports"
@@ -71,12 +72,7 @@ def prepare(rows: int) -> None:
         print(f"reusing {DATABASE} ({rows:,} rows)", flush=True)
         return
     conn = admin()
-    with conn.cursor() as cur:
-        cur.execute(f"DROP DATABASE IF EXISTS {DATABASE}")
-        cur.execute(f"CREATE DATABASE {DATABASE} CHARACTER SET utf8mb4 "
-                    "COLLATE utf8mb4_unicode_ci")
-        cur.execute(f"USE {DATABASE}")
-        cur.execute((ROOT / "tests" / "schema.sql").read_text())
+    create_database(conn, DATABASE)
     env = {**os.environ, **server_env(), "LIVEDASH_ENV_FILE": os.devnull}
     started = time.perf_counter()
     subprocess.run([sys.executable, "-m", "livedash", "seed", "--rows", str(rows), "--hours",
@@ -265,8 +261,7 @@ def main() -> int:
         return 0 if app.rate >= client.rate / 2 and app.peak_mb < TARGET_RSS_MB else 1
     finally:
         if not args.keep:
-            with admin().cursor() as cur:
-                cur.execute(f"DROP DATABASE IF EXISTS {DATABASE}")
+            drop_database(admin(), DATABASE)
 
 
 def report(client: Run, app: Run, html: Run, whole: Run) -> None:

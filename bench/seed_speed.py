@@ -19,32 +19,13 @@ import sys
 import time
 from pathlib import Path
 
-import pymysql
+from common import admin_connection
 
 from livedash import traffic
 from livedash.config import load_settings
+from tests.dbsetup import create_database, drop_database
 
-ROOT = Path(__file__).resolve().parent.parent
 SCRATCH = "livedash_seed_bench"
-
-
-def admin_connection(settings, database: str | None = None) -> pymysql.connections.Connection:
-    """A plain autocommit connection for setup, teardown and reading thread ids."""
-    return pymysql.connect(host=settings.mysql_host, port=settings.mysql_port,
-                           user=settings.mysql_user, password=settings.mysql_password,
-                           database=database, autocommit=True)
-
-
-def create_scratch(settings) -> None:
-    """A fresh scratch database holding the spec's table."""
-    conn = admin_connection(settings)
-    with conn.cursor() as cur:
-        cur.execute(f"DROP DATABASE IF EXISTS {SCRATCH}")
-        cur.execute(f"CREATE DATABASE {SCRATCH} CHARACTER SET utf8mb4 "
-                    "COLLATE utf8mb4_unicode_ci")
-        cur.execute(f"USE {SCRATCH}")
-        cur.execute((ROOT / "tests" / "schema.sql").read_text())
-    conn.close()
 
 
 def server_thread_cpu(settings) -> dict[int, float]:
@@ -98,16 +79,15 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
     args = parser.parse_args()
     settings = load_settings().replace(mysql_database=SCRATCH)
-    create_scratch(settings)
+    conn = admin_connection(settings)
+    create_database(conn, SCRATCH)
     try:
         seconds, client, server = measure(settings, args.rows, args.hours, args.batch,
                                           args.writers)
     finally:
         if not args.keep:
-            conn = admin_connection(settings)
-            with conn.cursor() as cur:
-                cur.execute(f"DROP DATABASE IF EXISTS {SCRATCH}")
-            conn.close()
+            drop_database(conn, SCRATCH)
+        conn.close()
     per_row = f"{server * 1e6 / args.rows:.1f}" if server is not None else "n/a"
     print(f"{args.rows:,} rows in {seconds:.1f} s: {args.rows / seconds:,.0f} rows/s; CPU per "
           f"row: client {client * 1e6 / args.rows:.1f} us, server {per_row} us "

@@ -14,6 +14,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -21,6 +22,11 @@ import pymysql
 from playwright.sync_api import Page, sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from tests.dbsetup import create_database, drop_database  # noqa: E402
+
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--no-first-run"]
 SHOTS = [  # name, path, viewport
@@ -48,21 +54,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def create_database(name: str) -> None:
+def on_server(action: Callable[[pymysql.connections.Connection, str], None], name: str) -> None:
+    """Run a tests/dbsetup.py action on the local server as root."""
     conn = pymysql.connect(host="127.0.0.1", user="root", autocommit=True)
-    with conn.cursor() as cur:
-        cur.execute(f"DROP DATABASE IF EXISTS {name}")
-        cur.execute(f"CREATE DATABASE {name} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
-        cur.execute(f"USE {name}")
-        cur.execute((ROOT / "tests" / "schema.sql").read_text())
-    conn.close()
-
-
-def drop_database(name: str) -> None:
-    conn = pymysql.connect(host="127.0.0.1", user="root", autocommit=True)
-    with conn.cursor() as cur:
-        cur.execute(f"DROP DATABASE IF EXISTS {name}")
-    conn.close()
+    try:
+        action(conn, name)
+    finally:
+        conn.close()
 
 
 def wait_up(url: str) -> None:
@@ -104,7 +102,7 @@ def main() -> None:
     port = free_port()
     env = {**os.environ, "MYSQL_DATABASE": args.database, "LIVEDASH_ENV_FILE": os.devnull,
            "LIVEDASH_THREADS": "32"}
-    create_database(args.database)
+    on_server(create_database, args.database)
     procs: list[subprocess.Popen[bytes]] = []
     try:
         sh("seed", "--rows", "60000", "--hours", "2", env=env)
@@ -128,7 +126,7 @@ def main() -> None:
         for proc in procs:
             proc.terminate()
             proc.wait(10)
-        drop_database(args.database)
+        on_server(drop_database, args.database)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pymysql
@@ -18,8 +17,8 @@ import pytest
 
 from livedash import create_app, socketio
 from livedash.config import Settings, load_settings
+from tests.dbsetup import create_database, drop_database
 
-HERE = Path(__file__).parent
 SERVER = {
     "host": os.environ.get("LIVEDASH_TEST_MYSQL_HOST", "127.0.0.1"),
     "port": int(os.environ.get("LIVEDASH_TEST_MYSQL_PORT", "3306")),
@@ -42,16 +41,11 @@ def test_database() -> Iterator[str]:
     except pymysql.err.OperationalError as exc:
         pytest.fail(f"the test database server at {SERVER['host']}:{SERVER['port']} is not "
                     f"reachable ({exc}); start MariaDB (see README)", pytrace=False)
-    with admin.cursor() as cur:
-        cur.execute(f"DROP DATABASE IF EXISTS {DB_NAME}")
-        cur.execute(f"CREATE DATABASE {DB_NAME} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
-        cur.execute(f"USE {DB_NAME}")
-        cur.execute((HERE / "schema.sql").read_text())
+    create_database(admin, DB_NAME)
     try:
         yield DB_NAME
     finally:
-        with admin.cursor() as cur:
-            cur.execute(f"DROP DATABASE IF EXISTS {DB_NAME}")
+        drop_database(admin, DB_NAME)
         admin.close()
 
 
