@@ -18,15 +18,21 @@ def fill_form(page, server, csv: bool, html: bool) -> None:
     page.locator("#format-html").set_checked(html)
 
 
+def generate_download(page) -> tuple[str, bytes]:
+    """Click Generate and return the download's suggested file name and its bytes."""
+    with page.expect_download() as info:
+        page.click("#generate")
+    download = info.value
+    with open(download.path(), "rb") as f:
+        return download.suggested_filename, f.read()
+
+
 def test_csv_download(view, server, add_row) -> None:
     tid = add_row(username="csv-user", file_name="a,b.txt")
     fill_form(view.page, server, csv=True, html=False)
-    with view.page.expect_download() as info:
-        view.page.click("#generate")
-    download = info.value
-    assert download.suggested_filename.endswith(".csv")
-    with open(download.path(), "rb") as f:
-        text = f.read().decode("utf-8")
+    name, body = generate_download(view.page)
+    assert name.endswith(".csv")
+    text = body.decode("utf-8")
     assert text.startswith("transaction_id,username,file_name,file_size,ingress_server,"
                            "ingress_time,egress_server,egress_time,status\r\n")
     assert tid in text and '"a,b.txt"' in text
@@ -51,12 +57,9 @@ def test_html_report_opens_in_a_tab_with_hostile_values_as_text(view, server, ad
 def test_both_formats_give_one_zip(view, server, add_row) -> None:
     add_row(username="zip-user")
     fill_form(view.page, server, csv=True, html=True)
-    with view.page.expect_download() as info:
-        view.page.click("#generate")
-    download = info.value
-    assert download.suggested_filename.endswith(".zip")
-    with open(download.path(), "rb") as f:
-        archive = zipfile.ZipFile(io.BytesIO(f.read()))
+    name, body = generate_download(view.page)
+    assert name.endswith(".zip")
+    archive = zipfile.ZipFile(io.BytesIO(body))
     with archive:
         names = sorted(archive.namelist())
         assert [n.rsplit(".", 1)[1] for n in names] == ["csv", "html"]
