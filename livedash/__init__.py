@@ -5,9 +5,7 @@
 
 from __future__ import annotations
 
-import importlib
 import logging
-import pkgutil
 from typing import Any
 
 from flask import Flask, Response, current_app, render_template, request
@@ -20,6 +18,10 @@ from . import events, poller
 from .cluster import make_cluster
 from .config import Settings, load_settings
 from .http import json_error
+from .views import admin as admin_page
+from .views import api as api_routes
+from .views import dashboard as dashboard_page
+from .views import reports as reports_page
 
 socketio = SocketIO()
 csrf = CSRFProtect()
@@ -53,24 +55,23 @@ def create_app(settings: Settings | None = None, test_config: dict[str, Any] | N
     return app
 
 
-_NAV = (("dashboard.index", "Dashboard", "layout-dashboard"),
-        ("reports.form", "Reports", "file-text"),
-        ("admin.index", "Admin", "settings"))
+# Every blueprint, with its menu entry (endpoint, label, icon) when it has a page of its own.
+BLUEPRINTS = ((dashboard_page.bp, ("dashboard.index", "Dashboard", "layout-dashboard")),
+              (reports_page.bp, ("reports.form", "Reports", "file-text")),
+              (admin_page.bp, ("admin.index", "Admin", "settings")),
+              (api_routes.bp, None))
 
 
 def _nav_links(app: Flask, settings: Settings) -> list[tuple[str, str, str]]:
     """Menu entries for the pages this app has (admin hidden with LIVEDASH_ADMIN=off)."""
-    return [link for link in _NAV if link[0] in app.view_functions
+    return [link for _, link in BLUEPRINTS if link is not None
             and (settings.admin or not link[0].startswith("admin."))]
 
 
 def _register_blueprints(app: Flask) -> None:
-    """Register the `bp` of every module in `livedash/views/` (one blueprint per file)."""
-    from . import views
-
-    for info in sorted(pkgutil.iter_modules(views.__path__), key=lambda m: m.name):
-        module = importlib.import_module(f"{views.__name__}.{info.name}")
-        app.register_blueprint(module.bp)
+    """Register each blueprint of BLUEPRINTS (one per file in livedash/views/)."""
+    for blueprint, _ in BLUEPRINTS:
+        app.register_blueprint(blueprint)
 
 
 def _wants_json() -> bool:

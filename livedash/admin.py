@@ -66,10 +66,11 @@ from . import queries, validate
 from .config import Settings
 from .db import Database, DatabaseError, get_db
 from .poller import NAMESPACE, Poller, get_poller
+from .schema import TABLE, mysql_time
 
 log = logging.getLogger(__name__)
 
-CONFIRMATION = queries.TABLE
+CONFIRMATION = TABLE
 MODES = ("all", "older_than")
 BATCH_ROWS = 10_000
 BATCH_PAUSE_S = 0.0
@@ -149,7 +150,7 @@ Notify = Callable[[Job], None]
 
 def _stamp(moment: datetime | None) -> str | None:
     """A stored time as MySQL prints it (milliseconds), or None."""
-    return moment.isoformat(sep=" ", timespec="milliseconds") if moment else None
+    return mysql_time(moment)
 
 
 # -- checks and parsing -------------------------------------------------------------------------
@@ -446,7 +447,7 @@ def database_status(db: Database) -> dict[str, Any]:
     s, state = db.settings, db.state()
     info: dict[str, Any] = {
         "host": s.mysql_host, "port": s.mysql_port, "database": s.mysql_database,
-        "user": s.mysql_user, "table": queries.TABLE, "mode": state.mode,
+        "user": s.mysql_user, "table": TABLE, "mode": state.mode,
         "down_since": state.as_dict()["down_since"], "error": state.last_error,
         "version": None, "rows_estimate": None, "data_bytes": None, "index_bytes": None,
         "oldest": None, "newest": None, "auto_counts": False}

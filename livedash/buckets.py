@@ -28,7 +28,7 @@ from datetime import datetime, timedelta
 
 from . import queries
 from .db import Database
-from .queries import Group, epoch_minute, minute_start
+from .schema import Group, epoch_minute, minute_start
 
 HOT_SECONDS = 120
 RECHECK_SECONDS = 60.0

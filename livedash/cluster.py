@@ -27,7 +27,8 @@ import socket
 import uuid
 
 from .config import Settings
-from .validate import View
+from .models import View
+from .validate import view_from_room
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +113,7 @@ class RedisCluster:
         rooms: set[bytes] = set()
         for key in self.redis.scan_iter(match=self.views_prefix + "*", count=100):
             rooms |= self.redis.smembers(key)
-        return {v for v in (View.from_room(r.decode()) for r in rooms) if v is not None}
+        return {v for v in (view_from_room(r.decode()) for r in rooms) if v is not None}
 
     def request_snapshot(self, view: View) -> None:
         """Ask the polling process to send this view's room a fresh snapshot."""
@@ -124,7 +125,7 @@ class RedisCluster:
         pipe.smembers(self.snapshot_key)
         pipe.delete(self.snapshot_key)
         rooms, _ = pipe.execute()
-        return {v for v in (View.from_room(r.decode()) for r in rooms) if v is not None}
+        return {v for v in (view_from_room(r.decode()) for r in rooms) if v is not None}
 
     def announce_reset(self) -> None:
         """Tell the polling process (wherever it runs) to drop its caches: a clear happened."""

@@ -11,7 +11,7 @@ from typing import Any
 
 from . import demo, queries
 from .db import Database
-from .queries import Group
+from .schema import Group
 
 
 @dataclass(frozen=True)

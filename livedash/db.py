@@ -4,8 +4,10 @@ database's state (demo, up, down since T) that the UI and API report.
 Design decisions:
 - DBUtils' PooledDB with ``mincached=0`` so building the pool opens nothing: the app starts
   (in demo mode) with the database unreachable.
-- Two pools: ``live`` with a short read timeout for dashboard queries (a hung query must not
-  freeze a poller thread) and ``bulk`` with a long one for reports and admin clears.
+- Three pools: ``live`` with a short read timeout for dashboard queries (a hung query must not
+  freeze a poller thread), ``report`` with a long one for report downloads and ``admin`` with
+  a long one for the admin page and clears, so downloads can never take the connections an
+  admin needs to see and clear the table.
 - Every connection is autocommit: a long-lived pooled connection inside an open REPEATABLE
   READ transaction would keep seeing the same snapshot and the dashboard would freeze.
 - State machine: *demo* until the first successful connection, then *up*; a failed statement
@@ -115,8 +117,9 @@ class Database:
             "live": self._make_pool(settings.read_timeout),
             # A report streams from an unbuffered cursor: the server must wait for a slow
             # client (net_write_timeout defaults to 60 s) as long as we wait for the server.
-            "bulk": self._make_pool(settings.report_read_timeout, [
+            "report": self._make_pool(settings.report_read_timeout, [
                 f"SET SESSION net_write_timeout = {int(settings.report_read_timeout)}"]),
+            "admin": self._make_pool(settings.report_read_timeout),
         }
 
     def _make_pool(self, read_timeout: float, setsession: list[str] | None = None) -> PooledDB:
@@ -295,7 +298,7 @@ class Database:
         return f"SELECT /*+ MAX_EXECUTION_TIME({limit_ms}) */ {sql[7:]}"
 
     def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None,
-                pool: str = "bulk") -> int:
+                pool: str = "admin") -> int:
         """Execute one write statement and return the affected row count."""
         with self._cursor(pool) as cur:
             self.statements += 1
@@ -306,7 +309,7 @@ class Database:
     def stream(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None,
                batch: int = 2000) -> Iterator[list[Row]]:
         """Yield rows in batches from an unbuffered server-side cursor (reports)."""
-        with self._cursor("bulk", pymysql.cursors.SSCursor) as cur:
+        with self._cursor("report", pymysql.cursors.SSCursor) as cur:
             self.statements += 1
             cur.execute(sql, params)
             self._mark_up()

@@ -15,7 +15,7 @@ import random
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from .queries import COLUMNS, Group, epoch_minute
+from .schema import COLUMNS, Group, epoch_minute
 
 _RNG = random.Random()
 # (id, user, file, ingress server, ingress offset s, egress server, transit s, status, size range)

@@ -38,9 +38,10 @@ from . import data
 from .buckets import MinuteBuckets
 from .cluster import HEARTBEAT_S, LocalCluster, RedisCluster
 from .db import Database, DatabaseError, DbState
+from .models import View
+from .schema import iso_ms
 from .stats import window_stats
 from .tables import ViewTable
-from .validate import View
 
 log = logging.getLogger(__name__)
 
@@ -279,7 +280,7 @@ class Poller:
         """The stats payload of one window at `at`, computed once and shared."""
         with self._stats_lock:
             payload = self._payloads.get(window)
-            if payload is None or payload["as_of"] != at.now.isoformat(timespec="milliseconds"):
+            if payload is None or payload["as_of"] != iso_ms(at.now):
                 groups = (self._buckets.window(at.now, window) if at.source == "database"
                           else data.groups(self.db, at, window))
                 payload = window_stats(groups, window, at.now, at.source)
@@ -302,7 +303,7 @@ class Poller:
         fresh = reads.get(key)
         if fresh is None:
             fresh = reads[key] = table.read(self.db, at)
-        as_of = at.now.isoformat(timespec="milliseconds")
+        as_of = iso_ms(at.now)
         with self._lock:
             if self._state.get(view) is not table:  # the last viewer left while we read
                 return

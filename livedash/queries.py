@@ -17,20 +17,14 @@ Design decisions (plans measured on MariaDB 10.11 with 1M+ rows; see docs/query-
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from pymysql.converters import escape_string
 
 from .db import Database
+from .schema import COLUMNS, STATUSES, TABLE, Group
 
-TABLE = "transactions"
-COLUMNS = (
-    "transaction_id", "username", "file_name", "file_size", "ingress_server",
-    "ingress_time", "egress_server", "egress_time", "status",
-)
-STATUSES = ("BAD_REQUEST", "SUBMITTED", "COMPLETE", "TIMEOUT", "EP_UNAVAILABLE", "CD_UNAVAILABLE")
 RARE_LIMIT = 1000
 _CLOCKS = {"utc": "UTC_TIMESTAMP(3)", "local": "NOW(3)"}
 _INDEXES = {"username": "idx_username", "status": "idx_status"}
@@ -45,33 +39,6 @@ def clock_sql(clock: str) -> str:
 def db_now(db: Database) -> datetime:
     """The database's current time (milliseconds kept)."""
     return db.run(f"SELECT {clock_sql(db.settings.db_clock)}")[0][0]
-
-
-EPOCH = datetime(1970, 1, 1)
-
-
-def epoch_minute(moment: datetime) -> int:
-    """Whole minutes since 1970-01-01 00:00 (as stored, no zone): the bucket key."""
-    return int((moment - EPOCH).total_seconds() // 60)
-
-
-def minute_start(minute: int) -> datetime:
-    """The first instant of an epoch minute."""
-    return EPOCH + timedelta(minutes=minute)
-
-
-@dataclass(frozen=True)
-class Group:
-    """One aggregate cell: rows of one wall-clock minute, status and server pair."""
-
-    bucket: int  # epoch minute of ingress_time
-    status: str
-    ingress_server: str
-    egress_server: str | None
-    count: int
-    bytes: int
-    rate_sum: float  # sum over rows with transit > 0 of file_size / transit seconds
-    rate_count: int
 
 
 _GROUPS = f"""
@@ -258,15 +225,15 @@ def settle_transfers(db: Database, ids: list[str], status: str,
 # away"; information_schema filtered by schema and name opens one table); COUNT(*) and the
 # status breakdown (a full scan of idx_status) take about 0.7 s each, so they run on request;
 # a batch DELETE of 10,000 rows takes 0.5-0.9 s (four indexes to maintain). Everything here
-# uses the bulk pool: a long count must not trip the live pool's short read timeout (which
-# would mark the database down for every viewer).
+# uses the admin pool: a long count must not trip the live pool's short read timeout (which
+# would mark the database down for every viewer), and downloads must not take its connections.
 
 
 def admin_overview(db: Database) -> tuple[str, datetime | None, datetime | None]:
     """Server version and the oldest and newest ingress_time (index ends: instant)."""
     sql = (f"SELECT VERSION(), (SELECT MIN(ingress_time) FROM {TABLE}), "
            f"(SELECT MAX(ingress_time) FROM {TABLE})")
-    version, oldest, newest = db.run(sql, pool="bulk")[0]
+    version, oldest, newest = db.run(sql, pool="admin")[0]
     return str(version), oldest, newest
 
 
@@ -274,7 +241,7 @@ def admin_table_size(db: Database) -> tuple[int | None, int | None, int | None]:
     """(estimated rows, data bytes, index bytes) from information_schema; Nones if hidden."""
     sql = ("SELECT TABLE_ROWS, DATA_LENGTH, INDEX_LENGTH FROM information_schema.TABLES "
            "WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = %s")
-    rows = db.run(sql, (TABLE,), pool="bulk")
+    rows = db.run(sql, (TABLE,), pool="admin")
     if not rows:
         return None, None, None
     return tuple(None if v is None else int(v) for v in rows[0])  # type: ignore[return-value]
@@ -283,21 +250,21 @@ def admin_table_size(db: Database) -> tuple[int | None, int | None, int | None]:
 def admin_count(db: Database, before: datetime | None = None) -> int:
     """Exact number of rows (with ingress_time < before, when given): a full index scan."""
     if before is None:
-        return int(db.run(f"SELECT COUNT(*) FROM {TABLE}", pool="bulk")[0][0])
+        return int(db.run(f"SELECT COUNT(*) FROM {TABLE}", pool="admin")[0][0])
     sql = f"SELECT COUNT(*) FROM {TABLE} WHERE ingress_time < %s"
-    return int(db.run(sql, (before,), pool="bulk")[0][0])
+    return int(db.run(sql, (before,), pool="admin")[0][0])
 
 
 def admin_status_counts(db: Database) -> dict[str, int]:
     """Rows per status, every status present (zeros included): a full scan of idx_status."""
-    rows = db.run(f"SELECT status, COUNT(*) FROM {TABLE} GROUP BY status", pool="bulk")
+    rows = db.run(f"SELECT status, COUNT(*) FROM {TABLE} GROUP BY status", pool="admin")
     found = {str(status): int(n) for status, n in rows}
     return {status: found.get(status, 0) for status in STATUSES}
 
 
 def admin_truncate(db: Database) -> None:
     """Empty the table at once (needs the DROP privilege: MySQL error 1142 without it)."""
-    db.execute(f"TRUNCATE TABLE {TABLE}", pool="bulk")
+    db.execute(f"TRUNCATE TABLE {TABLE}", pool="admin")
 
 
 def admin_delete_batch(db: Database, limit: int, before: datetime | None = None) -> int:
@@ -306,14 +273,14 @@ def admin_delete_batch(db: Database, limit: int, before: datetime | None = None)
     Oldest first along idx_ingress_time (range scan); without a cutoff, primary-key order.
     """
     if before is None:
-        return db.execute(f"DELETE FROM {TABLE} LIMIT %s", (int(limit),), pool="bulk")
+        return db.execute(f"DELETE FROM {TABLE} LIMIT %s", (int(limit),), pool="admin")
     sql = f"DELETE FROM {TABLE} WHERE ingress_time < %s ORDER BY ingress_time LIMIT %s"
-    return db.execute(sql, (before, int(limit)), pool="bulk")
+    return db.execute(sql, (before, int(limit)), pool="admin")
 
 
 def admin_analyze(db: Database) -> None:
     """Refresh the table statistics, so information_schema's estimate follows a clear."""
-    db.run(f"ANALYZE TABLE {TABLE}", pool="bulk")
+    db.run(f"ANALYZE TABLE {TABLE}", pool="admin")
 
 
 # -- Reports (livedash/reports.py) -----------------------------------------------------------
@@ -364,7 +331,7 @@ def range_count(db: Database, start: datetime, end: datetime, cap: int) -> int:
     """Rows with start <= ingress_time < end, counted no further than `cap` (index-only)."""
     sql = (f"SELECT COUNT(*) FROM (SELECT 1 FROM {TABLE} FORCE INDEX (idx_ingress_time) "
            f"{_report_where('')} LIMIT %(cap)s) AS probe")
-    return int(db.run(sql, {**_report_params(start, end, ""), "cap": int(cap)}, "bulk")[0][0])
+    return int(db.run(sql, {**_report_params(start, end, ""), "cap": int(cap)}, "report")[0][0])
 
 
 def report_index(db: Database, start: datetime, end: datetime, username: str) -> str:
@@ -421,5 +388,5 @@ def report_summaries(db: Database, start: datetime, end: datetime, username: str
     each (username, group key, figures...). Two statements, not GROUP BY ... WITH ROLLUP:
     on MariaDB 10.11 with 1M rows ROLLUP took 17-22 s against 7 s + 9 s for the pair."""
     params = _report_params(start, end, username)
-    total = db.run(_summary_sql(False, username, index), params, "bulk")[0]
-    return total, db.run(_summary_sql(True, username, index), params, "bulk")
+    total = db.run(_summary_sql(False, username, index), params, "report")[0]
+    return total, db.run(_summary_sql(True, username, index), params, "report")

@@ -6,12 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from .queries import COLUMNS
-
-
-def iso_ms(value: datetime | None) -> str | None:
-    """ISO 8601 with milliseconds, as stored (no zone: the DB clock setting says which)."""
-    return value.isoformat(timespec="milliseconds") if value is not None else None
+from .schema import COLUMNS, iso_ms, mysql_time
 
 
 def mysql_text(value: Any) -> str | None:
@@ -20,7 +15,7 @@ def mysql_text(value: Any) -> str | None:
     if value is None or isinstance(value, str):
         return value
     if isinstance(value, datetime):
-        return value.isoformat(sep=" ", timespec="milliseconds")
+        return mysql_time(value)
     return str(value)
 
 

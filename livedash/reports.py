@@ -58,10 +58,10 @@ from . import demo, queries
 from .config import Settings
 from .data import Moment
 from .db import Database, DatabaseError
-from .queries import COLUMNS, STATUSES
+from .models import ReportRequest
 from .records import mysql_row, mysql_text, transit_seconds
+from .schema import COLUMNS, DASH, STATUSES, form_time
 from .stats import round1
-from .validate import ReportRequest, report_time_text
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +71,6 @@ CHUNK = 64 * 1024
 TEMPLATE = "reports/report.html"
 CSS_PATH = Path(__file__).parent / "templates" / "reports" / "report.css"
 UNITS = ("B", "KB", "MB", "GB", "TB", "PB")
-DASH = "—"
 # In report.html after the table of contents: the first chunk (and the response) can start
 # before the row listing's query, which sorts the whole range, has produced a row.
 FLUSH = "<!-- end of summary -->"
@@ -88,8 +87,8 @@ def default_end(now: datetime) -> datetime:
 
 def file_stem(req: ReportRequest) -> str:
     """transactions_<start>_<end>[_<user>]: the range (and user) in every file name."""
-    stem = (f"transactions_{report_time_text(req.start, compact=True)}_"
-            f"{report_time_text(req.end, compact=True)}")
+    stem = (f"transactions_{form_time(req.start, compact=True)}_"
+            f"{form_time(req.end, compact=True)}")
     if req.username:
         slug = re.sub(r"[^A-Za-z0-9._-]+", "-", req.username).strip("-.")[:40]
         stem += f"_{slug or 'user'}"

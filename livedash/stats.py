@@ -17,11 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from .queries import Group, epoch_minute, minute_start
-
-WINDOWS = (10, 30, 60)
-EGRESS = ("COMPLETE", "EP_UNAVAILABLE")
-INGRESS = ("BAD_REQUEST", "CD_UNAVAILABLE")
+from .schema import EGRESS, INGRESS, Group, epoch_minute, iso_ms, minute_start
 
 
 def round1(value: float) -> float:
@@ -115,7 +111,7 @@ def window_stats(groups: Iterable[Group], minutes: int, as_of: datetime,
             by_egress.setdefault(g.egress_server, _Tally()).add(g)
     return {
         "window_minutes": minutes,
-        "as_of": as_of.isoformat(timespec="milliseconds"),
+        "as_of": iso_ms(as_of),
         "source": source,
         "ingress": {"bad_request": whole.count("BAD_REQUEST"),
                     "cd_unavailable": whole.count("CD_UNAVAILABLE"),

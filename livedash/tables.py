@@ -25,8 +25,8 @@ from typing import Any
 from . import data, queries
 from .buckets import HOT_SECONDS
 from .db import Database
+from .models import View
 from .records import row_record
-from .validate import View
 
 SLACK_SECONDS = 5
 FULL_EVERY_SECONDS = 60.0

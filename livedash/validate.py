@@ -7,16 +7,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from .queries import STATUSES
+from .models import ReportRequest, View
+from .schema import STATUSES, USERNAME_MAX
 
 WINDOWS = (10, 30, 60)
 REFRESHES = (1, 3, 5, 10)
 LIMITS = (50, 100, 200)
-USERNAME_MAX = 50
 DEFAULTS = {"window": 10, "refresh": 3, "limit": 50, "username": "", "status": ""}
 
 
@@ -72,32 +71,16 @@ def status(raw: Any) -> str:
     return value
 
 
-@dataclass(frozen=True)
-class View:
-    """What one dashboard shows: the key viewers share in the poller."""
-
-    window: int = 10
-    refresh: int = 3
-    limit: int = 50
-    username: str = ""
-    status: str = ""
-
-    @property
-    def room(self) -> str:
-        """The Socket.IO room name of this view."""
-        return f"view:{self.window}:{self.refresh}:{self.limit}:{self.status}:{self.username}"
-
-    @classmethod
-    def from_room(cls, room: str) -> View | None:
-        """The view a room name stands for (None for anything else)."""
-        parts = room.split(":", 5)
-        if len(parts) != 6 or parts[0] != "view":
-            return None
-        names = ("window", "refresh", "limit", "status", "username")
-        try:
-            return view(dict(zip(names, parts[1:], strict=True)))
-        except ValidationError:
-            return None
+def view_from_room(room: str) -> View | None:
+    """The view a room name stands for (None for anything else)."""
+    parts = room.split(":", 5)
+    if len(parts) != 6 or parts[0] != "view":
+        return None
+    names = ("window", "refresh", "limit", "status", "username")
+    try:
+        return view(dict(zip(names, parts[1:], strict=True)))
+    except ValidationError:
+        return None
 
 
 _PARSERS = {"window": window, "refresh": refresh, "limit": limit,
@@ -120,7 +103,6 @@ def view(data: Any, fields: tuple[str, ...] = tuple(_PARSERS)) -> View:
 # collects every message by field, so the form can show each next to its input.
 
 REPORT_FORMATS = ("csv", "html")
-REPORT_FIELDS = ("start", "end", "username", "format")
 _DATETIME = re.compile(r"(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?")
 _EARLIEST = datetime(1000, 1, 1)  # DATETIME's documented range starts here
 
@@ -162,33 +144,6 @@ def report_formats(raw: list[Any]) -> tuple[str, ...]:
     if not chosen:
         raise ValidationError("choose at least one format: CSV and/or HTML")
     return tuple(f for f in REPORT_FORMATS if f in chosen)
-
-
-@dataclass(frozen=True)
-class ReportRequest:
-    """What one report covers: start <= ingress_time < end, one user or all, which files."""
-
-    start: datetime
-    end: datetime
-    username: str
-    formats: tuple[str, ...]
-
-    def query(self) -> dict[str, Any]:
-        """The export URL's parameters for this request (the bookmarkable form)."""
-        return {"start": report_time_text(self.start), "end": report_time_text(self.end),
-                "username": self.username, "format": list(self.formats)}
-
-
-def report_time_text(moment: datetime, compact: bool = False) -> str:
-    """A bound as the form and URL write it (2026-11-28T00:30), or compact for file names
-    (20261128T0030); seconds and milliseconds are added only when set."""
-    layout, colon = ("%Y%m%dT%H%M", "") if compact else ("%Y-%m-%dT%H:%M", ":")
-    text = moment.strftime(layout)
-    if moment.second or moment.microsecond:
-        text += colon + moment.strftime("%S")
-    if moment.microsecond:
-        text += f".{moment.microsecond // 1000:03d}"
-    return text
 
 
 def _report_field(errors: dict[str, str], field: str, rule: Callable[[], Any]) -> Any:

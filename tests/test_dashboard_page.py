@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from livedash import create_app
-from livedash.queries import STATUSES
+from livedash.schema import STATUSES
 from tests.conftest import make_settings
 
 STATIC = Path(__file__).resolve().parent.parent / "livedash" / "static"

@@ -15,9 +15,9 @@ from livedash import queries
 from livedash.buckets import MinuteBuckets
 from livedash.data import Moment
 from livedash.db import Database
+from livedash.models import View
 from livedash.stats import window_stats
 from livedash.tables import ViewTable
-from livedash.validate import View
 from tests.conftest import connect, make_settings
 
 FLOATS = ("tps", "throughput_bps", "avg_rate_bps")

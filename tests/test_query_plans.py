@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from livedash import queries
-from livedash.queries import STATUSES
+from livedash.schema import STATUSES
 from tests.conftest import connect, make_settings
 from tests.recording import RecordingDatabase
 

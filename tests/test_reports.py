@@ -24,6 +24,7 @@ import requests
 from livedash import create_app, queries, reports
 from livedash.db import Database, DatabaseError
 from livedash.records import mysql_row
+from livedash.schema import STATUSES
 from tests.conftest import SERVER, connect, live_app, make_settings
 from tests.servers import LiveServer
 from tests.tcpproxy import TcpProxy
@@ -136,7 +137,7 @@ def python_figures(rows: list[tuple]) -> dict[str, float | None]:
                     f"{name}-maximum": max(values, default=None),
                     f"{name}-mean": statistics.mean(values) if values else None,
                     f"{name}-stdev": statistics.stdev(values) if len(values) > 1 else None})
-    for status in queries.STATUSES:
+    for status in STATUSES:
         out[f"status-{status}"] = sum(r[8] == status for r in rows)
     return out
 
@@ -157,7 +158,7 @@ def varied_rows(sql) -> list[tuple]:
     rows = []
     for i in range(60):
         user = "solo" if i == 0 else rng.choice(["mia", "Ben", "zed"])
-        status = rng.choice(queries.STATUSES)
+        status = rng.choice(STATUSES)
         transit = (None if status in ("BAD_REQUEST", "SUBMITTED")
                    else rng.choice([0.0, 0.001, rng.uniform(0.1, 900)]))
         rows.append(row(i, user, T0 + ms(rng.randrange(86_400_000)),

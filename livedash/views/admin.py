@@ -31,7 +31,7 @@ from .. import admin
 from ..db import DatabaseError
 from ..http import db, json_error, json_response
 from ..poller import get_poller
-from ..queries import STATUSES
+from ..schema import STATUSES
 from .dashboard import STATUS_ICONS
 
 bp = Blueprint("admin", __name__)

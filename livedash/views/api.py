@@ -12,6 +12,7 @@ from ..db import DatabaseError
 from ..http import db, json_error, json_response
 from ..poller import get_poller
 from ..records import row_record
+from ..schema import iso_ms
 from ..stats import window_stats
 
 bp = Blueprint("api", __name__)
@@ -46,7 +47,7 @@ def transactions() -> Response:
     view = validate.view(request.args, fields=("limit", "username", "status"))
     at = data.moment(db())
     rows = data.latest(db(), at, view.limit, view.username, view.status)
-    return json_response({"source": at.source, "as_of": at.now.isoformat(timespec="milliseconds"),
+    return json_response({"source": at.source, "as_of": iso_ms(at.now),
                           "rows": [row_record(r) for r in rows]})
 
 

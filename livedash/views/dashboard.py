@@ -20,7 +20,8 @@ from flask import Blueprint, current_app, render_template, request, url_for
 from markupsafe import Markup
 
 from .. import validate
-from ..queries import STATUSES
+from ..models import View
+from ..schema import STATUSES
 
 bp = Blueprint("dashboard", __name__)
 
@@ -44,9 +45,9 @@ def _field(name: str) -> Any:
         return validate.DEFAULTS[name]
 
 
-def initial_view() -> validate.View:
+def initial_view() -> View:
     """The view named in the URL, each bad value replaced by its default."""
-    return validate.View(**{name: _field(name) for name in validate.DEFAULTS})
+    return View(**{name: _field(name) for name in validate.DEFAULTS})
 
 
 @lru_cache(maxsize=1)

@@ -24,6 +24,7 @@ from flask.typing import ResponseReturnValue
 from .. import data, demo, reports, validate
 from ..db import DatabaseError
 from ..http import db
+from ..schema import form_time
 
 bp = Blueprint("reports", __name__)
 
@@ -61,15 +62,15 @@ def _form_values(args: Any, now: datetime) -> dict[str, Any]:
     end = reports.default_end(now)
     chosen = "go" in args or "format" in args
     formats = set(args.getlist("format")) if chosen else {"html"}
-    return {"start": args.get("start") or validate.report_time_text(end - timedelta(hours=24)),
-            "end": args.get("end") or validate.report_time_text(end),
+    return {"start": args.get("start") or form_time(end - timedelta(hours=24)),
+            "end": args.get("end") or form_time(end),
             "username": args.get("username", ""), "formats": formats}
 
 
 def _page(at: data.Moment, problem: str | None, errors: dict[str, str]) -> str:
     """The form page with its values, messages and the JS configuration block."""
     config = {"usersUrl": url_for("api.users"), "exportUrl": url_for("reports.export"),
-              "now": validate.report_time_text(at.now),
+              "now": form_time(at.now),
               "clock": current_app.config["LIVEDASH"].db_clock}
     values = _form_values(request.args, at.now)
     export_url = url_for("reports.export", _external=True, start=values["start"],

@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from playwright.sync_api import expect
 
-from livedash.queries import STATUSES
+from livedash.schema import STATUSES
 from tests.browser.conftest import Watched, watch
 
 pytestmark = pytest.mark.browser
