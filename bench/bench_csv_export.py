@@ -10,8 +10,9 @@ What it does, in one run:
 2. Runs the app as deployed (`python -m livedash`: gunicorn, one worker; tests/servers.py) and
    downloads /reports/export with a streaming HTTP client, counting lines; peak RSS is the
    worker's VmHWM from /proc (a fresh server per measurement, so each peak is its own).
-3. Runs `mariadb --batch` on the very SELECT the app sends (taken from queries.py, parameters
-   filled in by the driver), output to a pipe that is read and thrown away.
+3. Runs `mariadb --batch` on the very SELECT the app sends (taken from
+   livedash/queries/reports.py, parameters filled in by the driver), output to a pipe that
+   is read and thrown away.
    Client and app alternate (client, app, client, app); the best run of each is compared, so a
    cold buffer pool or a noisy neighbour hurts neither side alone.
 4. HTML: a range holding exactly --html-rows rows, with LIVEDASH_REPORT_HTML_MAX_ROWS raised
@@ -41,7 +42,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from livedash import queries  # noqa: E402
+from livedash.queries import reports as report_sql  # noqa: E402
 from tests.conftest import SERVER  # noqa: E402
 from tests.dbsetup import create_database, drop_database  # noqa: E402
 from tests.servers import LiveServer  # noqa: E402
@@ -112,7 +113,7 @@ class _Capture:
 def csv_select(start: datetime, end: datetime) -> str:
     """The app's CSV SELECT with its parameters filled in (for the mariadb client)."""
     capture = _Capture()
-    queries.report_csv_rows(capture, start, end, "", "idx_ingress_time")  # type: ignore[arg-type]
+    report_sql.report_csv_rows(capture, start, end, "", "idx_ingress_time")  # type: ignore[arg-type]
     with admin(DATABASE).cursor() as cur:
         return cur.mogrify(capture.sql, capture.params)
 

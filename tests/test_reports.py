@@ -1,6 +1,7 @@
 """Reports on the real database: exact CSV bytes, HTML statistics against Python's own
-arithmetic, per-user sections, range edges, every bad input, demo mode, outages before and
-during a download, and the query plans."""
+arithmetic (percentiles included), per-user sections, range edges, every bad input, demo mode,
+outages before and during a download, and the query plans. Extreme values and JSON:
+test_reports_figures.py; stalled clients and the download bound: test_reports_streams.py."""
 
 from __future__ import annotations
 
@@ -21,11 +22,14 @@ from typing import Any
 import pytest
 import requests
 
-from livedash import create_app, queries, reports
+from livedash import create_app, queries, reporting
 from livedash.db import Database, DatabaseError
+from livedash.queries import reports as report_sql
 from livedash.records import mysql_row
+from livedash.reporting import listing, streams
 from livedash.schema import STATUSES
 from tests.conftest import SERVER, connect, live_app, make_settings
+from tests.recording import RecordingDatabase, explain
 from tests.servers import LiveServer
 from tests.tcpproxy import TcpProxy
 
@@ -50,8 +54,12 @@ def row(n: int, user: str = "alice", at: datetime = T0 + timedelta(hours=1), siz
 
 
 def export(client: Any, query: str) -> Any:
-    """GET /reports/export?<query>."""
-    return client.get(f"/reports/export?{query}")
+    """GET /reports/export?<query>, read whole and closed (as a server closes a response,
+    which gives its download slot back)."""
+    response = client.get(f"/reports/export?{query}")
+    response.get_data()
+    response.close()
+    return response
 
 
 # -- CSV -----------------------------------------------------------------------------------------
@@ -90,7 +98,7 @@ def test_database_text_and_python_formatter_agree(client, sql) -> None:
     with conn.cursor() as cur:
         cur.execute("SELECT * FROM transactions ORDER BY ingress_time, transaction_id")
         typed = cur.fetchall()
-    expected = reports.csv_chunks([[mysql_row(r) for r in typed]])
+    expected = streams.csv_chunks([[mysql_row(r) for r in typed]])
     assert body == b"".join(expected)
 
 
@@ -127,6 +135,15 @@ def figures(html: str) -> dict[str, dict[str, str]]:
     return found
 
 
+def percentiles(values: list[float]) -> dict[str, float | None]:
+    """p50/p90/p99 by the statistics module's 'inclusive' method: linear interpolation
+    between closest ranks, numpy's default (R's type 7)."""
+    if len(values) < 2:
+        return dict.fromkeys(("p50", "p90", "p99"), values[0] if values else None)
+    cuts = statistics.quantiles(values, n=100, method="inclusive")
+    return {"p50": cuts[49], "p90": cuts[89], "p99": cuts[98]}
+
+
 def python_figures(rows: list[tuple]) -> dict[str, float | None]:
     """The report's figures computed independently, with the statistics module."""
     transits = [((r[7] - r[5]).total_seconds(), r[3]) for r in rows if r[7] is not None]
@@ -137,6 +154,7 @@ def python_figures(rows: list[tuple]) -> dict[str, float | None]:
                     f"{name}-maximum": max(values, default=None),
                     f"{name}-mean": statistics.mean(values) if values else None,
                     f"{name}-stdev": statistics.stdev(values) if len(values) > 1 else None})
+        out.update({f"{name}-{k}": v for k, v in percentiles(values).items()})
     for status in STATUSES:
         out[f"status-{status}"] = sum(r[8] == status for r in rows)
     return out
@@ -201,7 +219,7 @@ def test_html_summary_leaves_before_the_listing_query(client, sql) -> None:
     insert(sql, row(1), row(2, "bob"))
     response = client.get(f"/reports/export?{RANGE}&format=html", buffered=False)
     first = next(iter(response.response)).decode()
-    assert first.rstrip().endswith(reports.FLUSH) and 'class="user"' not in first
+    assert first.rstrip().endswith(streams.FLUSH) and 'class="user"' not in first
     response.close()
 
 
@@ -239,10 +257,10 @@ def test_html_row_cap_keeps_statistics_whole(sql) -> None:
 def test_listing_deals_rows_to_sections_and_counts_strays() -> None:
     """Rows of a group the statistics did not see (written in between) are counted, not shown."""
     rows = [("a1", "a"), ("x1", "x"), ("b1", "b"), ("b2", "b"), ("a2", "a")]
-    listing = reports.Listing([rows[:2], rows[2:]], ["a", "b"], cap=100)
-    assert [r[0] for r in listing.rows(0)] == ["a1"]
-    assert [r[0] for r in listing.rows(1)] == ["b1", "b2"]
-    assert listing.unplaced == 2 and not listing.stopped
+    dealt = listing.Listing([rows[:2], rows[2:]], ["a", "b"], cap=100)
+    assert [r[0] for r in dealt.rows(0)] == ["a1"]
+    assert [r[0] for r in dealt.rows(1)] == ["b1", "b2"]
+    assert dealt.unplaced == 2 and not dealt.stopped
 
 
 # -- both formats, defaults, form --------------------------------------------------------------
@@ -265,7 +283,7 @@ def test_both_formats_make_one_zip(client, sql) -> None:
 def test_defaults_are_the_last_24_hours_of_the_database_clock(client, add_row) -> None:
     add_row(offset_s=10, username="recent")
     add_row(offset_s=25 * 3600, username="old")
-    before = reports.default_end(queries.db_now(client.application.extensions["livedash.db"]))
+    before = reporting.default_end(queries.db_now(client.application.extensions["livedash.db"]))
     page = client.get("/reports").get_data(as_text=True)
     end = re.search(r'id="end" name="end" value="([^"]+)"', page)[1]
     start = re.search(r'id="start" name="start" value="([^"]+)"', page)[1]
@@ -413,33 +431,14 @@ def test_real_server_cuts_the_download_when_the_database_goes(proxy, many_rows,
 
 # -- query plans and index choice ----------------------------------------------------------------
 
-class Recording(Database):
-    """The real Database, remembering streamed statements so the test can EXPLAIN them."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.streamed: list[tuple[str, Any]] = []
-
-    def stream(self, sql: str, params: Any = None, batch: int = 2000) -> Iterator[list[tuple]]:
-        self.streamed.append((sql, params))
-        return super().stream(sql, params, batch)
-
-
-def explain(sql_text: str, params: Any) -> list[dict[str, Any]]:
-    """EXPLAIN a statement as dicts."""
-    conn = connect()
-    with conn.cursor() as cur:
-        cur.execute("EXPLAIN " + sql_text, params)
-        names = [d[0].lower() for d in cur.description]
-        return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
-
-
 def test_csv_query_walks_idx_ingress_time_without_sorting(sql) -> None:
     insert(sql, *(row(i, f"u{i % 5}", T0 + timedelta(seconds=i)) for i in range(500)))
-    db = Recording(make_settings())
+    db = RecordingDatabase(make_settings())
     assert db.probe()
-    list(queries.report_csv_rows(db, T0, T1, "", "idx_ingress_time"))
-    (plan,) = explain(*db.streamed[-1])
+    list(report_sql.report_csv_rows(db, T0, T1, "", "idx_ingress_time"))
+    conn = connect()
+    (plan,) = explain(conn, *db.streamed[-1])
+    conn.close()
     assert plan["key"] == "idx_ingress_time" and plan["type"] == "range"
     assert "filesort" not in (plan["extra"] or "")
     db.close()
@@ -450,8 +449,35 @@ def test_index_choice_for_one_user(sql) -> None:
            *(row(1000 + i, "rare", T0 + timedelta(hours=2, seconds=i)) for i in range(3)))
     db = Database(make_settings())
     assert db.probe()
-    assert queries.report_index(db, T0, T1, "rare") == "idx_username"
+    assert report_sql.report_index(db, T0, T1, "rare") == "idx_username"
     narrow = T0 + timedelta(seconds=10)
-    assert queries.report_index(db, T0, narrow, "busy") == "idx_ingress_time"
-    assert queries.report_index(db, T0, T1, "") == "idx_ingress_time"
+    assert report_sql.report_index(db, T0, narrow, "busy") == "idx_ingress_time"
+    assert report_sql.report_index(db, T0, T1, "") == "idx_ingress_time"
+    db.close()
+
+
+def test_statistics_scan_the_table_when_the_range_holds_much_of_it(sql) -> None:
+    """A range read through idx_ingress_time costs a lookup per row: past 1/SCAN_SHARE of the
+    table the statistics scan it instead (and the plan says so)."""
+    insert(sql, *(row(i, f"u{i % 5}", T0 + timedelta(seconds=i)) for i in range(400)))
+    with sql.cursor() as cur:
+        cur.execute("ANALYZE TABLE transactions")
+        cur.fetchall()
+    db = RecordingDatabase(make_settings())
+    assert db.probe()
+    conn = connect()
+    assert report_sql.report_access(db, T0, T1, "idx_ingress_time") == "table_scan"
+    narrow = T0 + timedelta(seconds=5)
+    assert report_sql.report_access(db, T0, narrow, "idx_ingress_time") == "idx_ingress_time"
+    assert report_sql.report_access(db, T0, T1, "idx_username") == "idx_username"
+    list(report_sql.report_ordered(db, T0, T1, "", "table_scan", "transit"))
+    (plan,) = explain(conn, *db.streamed[-1])
+    assert plan["type"] == "ALL" and plan["key"] is None
+    list(report_sql.report_ordered(db, T0, T1, "", "table_scan", "transit", counted=True))
+    reads = [p for p in explain(conn, *db.streamed[-1]) if p["table"] == "transactions"]
+    assert len(reads) == 2 and all(p["type"] == "ALL" and p["key"] is None for p in reads)
+    list(report_sql.report_ordered(db, T0, narrow, "", "idx_ingress_time", "rate"))
+    reads = [p for p in explain(conn, *db.streamed[-1]) if p["table"] == "transactions"]
+    assert all(p["key"] == "idx_ingress_time" and p["type"] == "range" for p in reads)
+    conn.close()
     db.close()

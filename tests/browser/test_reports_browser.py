@@ -1,4 +1,6 @@
-"""The reports form in the browser: CSV, HTML and both (a zip); hostile values stay text."""
+"""The reports form in the browser: CSV, HTML and both (a zip); hostile values stay text; the
+report is generated in the page (progress, Cancel, errors by their fields, a warning for a name
+that matches no one)."""
 
 from __future__ import annotations
 
@@ -49,7 +51,11 @@ def test_html_report_opens_in_a_tab_with_hostile_values_as_text(view, server, ad
     expect(page.locator("body")).to_contain_text("html-user")
     expect(page.locator("body")).to_contain_text(HOSTILE_NAME)
     assert page.locator("img").count() == 0
-    assert "/reports/export" in page.url
+    assert page.url.startswith("blob:")  # fetched by the form, opened from memory
+    assert page.evaluate("getComputedStyle(document.querySelector('.st')).color") == (
+        "rgb(255, 255, 255)")  # the report's style applies: the form's policy admits its hash
+    expect(view.page.locator("#report-ready")).to_be_visible()
+    expect(view.page.locator("#open-report")).to_be_visible()
     view.assert_clean()
     page.close()
 
@@ -75,3 +81,56 @@ def test_bad_range_shows_the_message_next_to_the_field(view, server) -> None:
     expect(page.locator("#error-end")).to_be_visible()
     errors = [e for e in view.errors if "400" not in e]  # the page itself answers 400
     assert not errors, errors
+
+
+def test_html_only_validation_error_shows_on_the_form(view, server) -> None:
+    """With HTML alone nothing opens elsewhere: the message is next to its field."""
+    page = view.page
+    page.goto(f"{server.url}/reports")
+    page.fill("#start", "2026-11-29T10:00")
+    page.fill("#end", "2026-11-29T09:00")
+    page.locator("#format-csv").set_checked(False)
+    page.locator("#format-html").set_checked(True)
+    page.click("#generate")
+    expect(page.locator("#error-end")).to_be_visible()
+    expect(page.locator("#error-end")).to_contain_text("End must be after the start")
+    assert len(page.context.pages) == 1 and "/reports" in page.url
+    errors = [e for e in view.errors if "400" not in e]  # the fetch itself answers 400
+    assert not errors, errors
+
+
+def test_generating_shows_progress_and_can_be_cancelled(view, server, add_row, sql) -> None:
+    """A table locked by another session holds the report: the form says it is generating,
+    counts the seconds, and Cancel ends it."""
+    add_row(username="slow")
+    page = view.page
+    page.goto(f"{server.url}/reports")
+    page.locator("#format-json").set_checked(True)
+    page.locator("#format-html").set_checked(False)
+    with sql.cursor() as cur:
+        cur.execute("LOCK TABLES transactions WRITE")
+    try:
+        page.click("#generate")
+        expect(page.locator("#progress")).to_be_visible()
+        expect(page.locator("#elapsed")).not_to_have_text("0 s", timeout=15000)
+        expect(page.locator("#generate")).to_be_disabled()
+        page.click("#cancel")
+        expect(page.locator("#report-failed")).to_contain_text("Cancelled")
+        expect(page.locator("#progress")).to_be_hidden()
+        expect(page.locator("#generate")).to_be_enabled()
+    finally:
+        with sql.cursor() as cur:
+            cur.execute("UNLOCK TABLES")
+    view.errors.clear()  # the aborted fetch is logged by the browser
+
+
+def test_a_name_that_matches_no_one_is_warned_about(view, server, add_row) -> None:
+    add_row(username="alice")
+    page = view.page
+    page.goto(f"{server.url}/reports")
+    page.fill("#username", "nobody")
+    expect(page.locator("#username-warning")).to_be_visible()
+    expect(page.locator("#username-warning")).to_contain_text("No user named “nobody”")
+    page.fill("#username", "ALICE")  # the collation: case does not matter
+    expect(page.locator("#username-warning")).to_be_hidden()
+    view.assert_clean()

@@ -11,11 +11,20 @@
  *   hint with the same moment in the browser's zone. Arithmetic on the naive values uses
  *   Date.UTC/getUTC* so no zone ever applies to them.
  * - The export URL for the current values is shown live (bookmarkable, for scripts).
- * - With only HTML chosen the report opens in a new tab; the button says what will happen.
+ * - A name that matches no one in the table gets a warning before anything is generated
+ *   (the same /api/users?prefix= endpoint; usernames compare case-insensitively, as the
+ *   table's collation does).
+ * - Generate fetches the export URL itself, so the user stays on the form: it says the report
+ *   is being generated with the elapsed time and the bytes received, Cancel aborts the request
+ *   (the server stops and frees its connection), a 400 puts each message next to its field,
+ *   a 503 says why (and when to retry), a download cut short says it failed. When done, the
+ *   file is offered: saved at once (CSV, JSON, zip) or opened in a new tab (HTML: the
+ *   blob inherits this page's policy, which admits the report's style by hash).
  */
 
 import { attachSuggestions } from "./lib/suggest.js";
 import { copyText } from "./lib/copy.js";
+import { bytes } from "./lib/format.js";
 import { toast } from "./lib/toast.js";
 
 const config = JSON.parse(document.getElementById("reports-config").textContent);
@@ -52,6 +61,7 @@ function applyRange(hours) {
   $("start").value = formatNaive(end - hours * 3600000);
   $("end").value = formatNaive(end);
   update();
+checkUser();
 }
 
 const localFormat = new Intl.DateTimeFormat(undefined, {
@@ -70,7 +80,7 @@ function localHint(input) {
 
 /** The formats ticked, in the server's order. */
 function formats() {
-  return ["csv", "html"].filter((f) => $(`format-${f}`).checked);
+  return ["csv", "html", "json"].filter((f) => $(`format-${f}`).checked);
 }
 
 /** The export URL for the current values. */
@@ -80,20 +90,147 @@ function exportUrl() {
   params.set("end", $("end").value);
   params.set("username", $("username").value.trim());
   for (const f of formats()) params.append("format", f);
+  if ($("csv-safe").checked) params.set("csv_safe", "1");
   const query = params.toString().replaceAll("%3A", ":"); // ":" is fine in a query string
   return new URL(`${config.exportUrl}?${query}`, window.location.href).href;
 }
 
-const LABELS = { csv: "Download CSV", html: "Open HTML report", "csv,html": "Download .zip (CSV + HTML)" };
+const LABELS = { csv: "Download CSV", html: "Open HTML report", json: "Download JSON" };
 
-/** Refresh everything derived from the values: hints, link, button label and target. */
+/** Refresh everything derived from the values: hints, link and button label. */
 function update() {
   localHint($("start"));
   localHint($("end"));
   $("export-url").textContent = exportUrl();
-  const chosen = formats().join(",");
-  $("generate-label").textContent = LABELS[chosen] || "Generate report";
-  form.target = chosen === "html" ? "_blank" : "";
+  const chosen = formats();
+  $("generate-label").textContent = chosen.length > 1
+    ? `Download .zip (${chosen.map((f) => f.toUpperCase()).join(" + ")})`
+    : LABELS[chosen[0]] || "Generate report";
+}
+
+// -- the name that matches no one ----------------------------------------------------------
+
+let userCheck = null;
+
+/** Warn when the username matches no one (silent when the check itself fails). */
+async function checkUser() {
+  const name = $("username").value.trim();
+  const warning = $("username-warning");
+  if (userCheck) userCheck.abort();
+  if (!name) {
+    warning.hidden = true;
+    return;
+  }
+  userCheck = new AbortController();
+  try {
+    const response = await fetch(`${config.usersUrl}?prefix=${encodeURIComponent(name)}`,
+      { signal: userCheck.signal, headers: { Accept: "application/json" } });
+    if (!response.ok) return;
+    const { users = [] } = await response.json();
+    const known = users.some((u) => u.toLowerCase() === name.toLowerCase());
+    $("username-warning-text").textContent = known ? ""
+      : `No user named “${name}” in the table: the report will say “no transfers”.`;
+    warning.hidden = known;
+  } catch {
+    // aborted by the next keystroke, or offline: no warning rather than a wrong one
+  }
+}
+
+// -- generating in the page -----------------------------------------------------------------
+
+const FIELDS = ["start", "end", "username", "format", "csv_safe"];
+let running = null;
+
+/** Show each "field: message" line of a 400 next to its field. */
+function showErrors(text) {
+  for (const line of text.split("\n")) {
+    const [field, ...rest] = line.split(": ");
+    const box = $(`error-${FIELDS.includes(field) ? field : "format"}`);
+    if (!rest.length || !box) continue;
+    box.querySelector(".field-error-text").textContent = rest.join(": ");
+    box.hidden = false;
+  }
+  document.querySelector(".field-error:not([hidden])")?.scrollIntoView({ block: "center" });
+}
+
+/** Hide every message of the previous attempt. */
+function clearMessages() {
+  for (const field of FIELDS) $(`error-${field}`).hidden = true;
+  for (const id of ["report-ready", "report-failed"]) $(id).hidden = true;
+}
+
+/** One status line: failed (with the reason). */
+function fail(message) {
+  $("failed-text").textContent = message;
+  $("report-failed").hidden = false;
+}
+
+/** The file name from Content-Disposition. */
+function fileName(response) {
+  const match = /filename="([^"]+)"/.exec(response.headers.get("Content-Disposition") || "");
+  return match ? match[1] : "report";
+}
+
+/** Read the body as it arrives, showing the bytes received. */
+async function readAll(response) {
+  const reader = response.body.getReader();
+  const parts = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    parts.push(value);
+    size += value.length;
+    $("received").textContent = ` · ${bytes(size)} received`;
+  }
+  return new Blob(parts, { type: response.headers.get("Content-Type") || "" });
+}
+
+/** Offer the finished file: open an HTML report in a tab, save anything else. */
+function offer(blob, name, seconds) {
+  const url = URL.createObjectURL(blob);
+  const html = name.endsWith(".html");
+  $("save-report").href = url;
+  $("save-report").download = name;
+  $("open-report").href = url;
+  $("open-report").hidden = !html;
+  $("ready-detail").textContent = `${name}, ${bytes(blob.size)}, in ${seconds} s.`;
+  $("report-ready").hidden = false;
+  if (html) {
+    if (!window.open(url, "_blank")) toast("Report ready: use “Open report”", "info");
+  } else {
+    $("save-report").click();
+  }
+}
+
+/** Generate the report for the current values in the page. */
+async function generate() {
+  clearMessages();
+  const started = performance.now();
+  const seconds = () => Math.round((performance.now() - started) / 1000);
+  const controller = new AbortController();
+  running = controller;
+  $("received").textContent = "";
+  $("progress").hidden = false;
+  $("generate").disabled = true;
+  const timer = setInterval(() => { $("elapsed").textContent = `${seconds()} s`; }, 250);
+  try {
+    const response = await fetch(exportUrl(), { signal: controller.signal });
+    if (response.status === 400) return showErrors(await response.text());
+    if (!response.ok) {
+      const retry = response.headers.get("Retry-After");
+      return fail(`${(await response.text()).trim()}${retry ? ` Try again in ${retry} s.` : ""}`);
+    }
+    offer(await readAll(response), fileName(response), seconds());
+  } catch (error) {
+    if (error.name === "AbortError") fail("Cancelled: nothing was saved.");
+    else fail("The report failed before it was complete (the connection was cut); nothing was saved. Try again.");
+  } finally {
+    clearInterval(timer);
+    running = null;
+    $("progress").hidden = true;
+    $("generate").disabled = false;
+  }
 }
 
 attachSuggestions($("username"), $("username-options"), config.usersUrl);
@@ -103,9 +240,21 @@ for (const button of document.querySelectorAll("[data-range]")) {
 }
 form.addEventListener("input", update);
 form.addEventListener("change", update);
+let userTimer = null;
+$("username").addEventListener("input", () => {
+  clearTimeout(userTimer);
+  userTimer = setTimeout(checkUser, 300);
+});
+form.addEventListener("submit", (event) => {
+  if (!window.ReadableStream || !window.AbortController) return; // the plain form submits
+  event.preventDefault();
+  if (!running) generate();
+});
+$("cancel").addEventListener("click", () => running?.abort());
 $("copy-url").hidden = false;
 $("copy-url").addEventListener("click", async () => {
   const ok = await copyText(exportUrl());
   toast(ok ? "Link copied" : "Could not copy the link", ok ? "success" : "error");
 });
 update();
+checkUser();
