@@ -1,38 +1,27 @@
 """The `livedash` command: serve the app (default) and the helper subcommands.
 
-`livedash [--host H] [--port P]` serves through gunicorn with one worker and many threads,
-Flask-SocketIO's documented production setup in threading mode: every open dashboard holds a
-thread, so LIVEDASH_THREADS caps concurrent viewers. Configuration errors print one line naming
-the variable and exit 2.
+`livedash [--host H] [--port P]` serves through gunicorn (livedash/server.py). Every
+subcommand is one entry of `COMMANDS`. Configuration errors print one line naming the
+variable and exit 2.
 """
 
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any
+from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
 
+from . import logs, server
 from .config import ConfigError, Settings, load_settings
-
-Command = Callable[[argparse.Namespace, Settings], int]
-# gunicorn's gthread worker accepts at most `worker_connections` sockets (default 1000) and keeps
-# worker_connections - threads of them idle in keep-alive. Every websocket holds a thread, so
-# connections beyond the threads are idle HTTP keep-alives: allow that many again, or a
-# LIVEDASH_THREADS above 1000 could never be used and /healthz would wait behind the viewers.
-KEEPALIVE_HEADROOM = 2
-_COMMANDS: dict[str, tuple[Command, Callable[[argparse.ArgumentParser], None], str]] = {}
-
-
-def command(name: str, help_text: str) -> Callable[[Callable[..., Any]], Any]:
-    """Register a subcommand: decorate `run(args, settings)`; its `.arguments` adds options."""
-
-    def register(run: Command) -> Command:
-        _COMMANDS[name] = (run, getattr(run, "arguments", lambda p: None), help_text)
-        return run
-
-    return register
+from .doctor import doctor_arguments, doctor_command
+from .traffic.commands import (
+    seed_arguments,
+    seed_command,
+    simulate_arguments,
+    simulate_command,
+)
 
 
 def _serve_arguments(parser: argparse.ArgumentParser) -> None:
@@ -40,64 +29,68 @@ def _serve_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", type=int, help="listen port (default LIVEDASH_PORT or 8000)")
 
 
-def gunicorn_options(settings: Settings) -> dict[str, Any]:
-    """One gthread worker (Flask-SocketIO's threading-mode setup) sized by LIVEDASH_THREADS."""
-    return {"bind": f"{settings.host}:{settings.port}", "workers": 1,
-            "worker_class": "gthread", "threads": settings.threads,
-            "worker_connections": settings.threads * KEEPALIVE_HEADROOM, "timeout": 60,
-            "graceful_timeout": 5, "loglevel": settings.log_level,
-            "errorlog": "-", "accesslog": None}
-
-
-def serve(args: argparse.Namespace, settings: Settings) -> int:
-    """Run the app under gunicorn (gthread worker, one process)."""
-    from gunicorn.app.base import BaseApplication
-
+def serve_command(args: argparse.Namespace, settings: Settings) -> int:
+    """`livedash [serve]`: run the app under gunicorn until stopped."""
     if args.port is not None and not 1 <= args.port <= 65535:
         raise ConfigError(f"--port must be between 1 and 65535, got {args.port}")
-    settings = settings.replace(host=args.host or settings.host, port=args.port or settings.port)
-
-    class Server(BaseApplication):  # type: ignore[misc]
-        def load_config(self) -> None:
-            options = gunicorn_options(settings)
-            if "control_socket_disable" in self.cfg.settings:  # gunicorn >= 24
-                options["control_socket_disable"] = True  # one shared path per user clashes
-            for key, value in options.items():
-                self.cfg.set(key, value)
-
-        def load(self) -> Any:
-            from . import create_app
-
-            return create_app(settings)
-
-    print(f"livedash: serving on http://{settings.host}:{settings.port}/ "
-          f"({settings.threads} threads)", file=sys.stderr)
-    Server().run()
+    server.serve(settings.replace(host=args.host or settings.host,
+                                  port=args.port or settings.port))
     return 0
 
 
+@dataclass(frozen=True)
+class Command:
+    """One subcommand: what it runs, the options it adds and its line in --help."""
+
+    run: Callable[[argparse.Namespace, Settings], int]
+    arguments: Callable[[argparse.ArgumentParser], None]
+    help: str
+    settings: bool = True  # False: the command reads (and judges) the settings itself
+
+
+# Every subcommand, in one table (`livedash` alone serves).
+COMMANDS: dict[str, Command] = {
+    "serve": Command(serve_command, _serve_arguments, "serve the dashboard (the default)"),
+    "doctor": Command(lambda args, _: doctor_command(args), doctor_arguments,
+                      "check the settings, the database, the table and Redis; say what to fix",
+                      settings=False),
+    "simulate": Command(simulate_command, simulate_arguments,
+                        "write live fake traffic to the database (demos, benchmarks)"),
+    "seed": Command(seed_command, seed_arguments,
+                    "bulk-load fake history into the database (demos, benchmarks)"),
+}
+
+
+def package_version() -> str:
+    """The installed livedash version (from the package metadata)."""
+    try:
+        return version("livedash")
+    except PackageNotFoundError:  # running from a source tree that was never installed
+        return "unknown"
+
+
 def _parser() -> argparse.ArgumentParser:
+    """`livedash [--host --port]` plus one subparser per entry of COMMANDS."""
     parser = argparse.ArgumentParser(prog="livedash", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version",
+                        version=f"livedash {package_version()}")
     _serve_arguments(parser)
     subs = parser.add_subparsers(dest="command")
-    serve_parser = subs.add_parser("serve", help="serve the dashboard (the default)")
-    _serve_arguments(serve_parser)
-    for name, (_, add_arguments, help_text) in sorted(_COMMANDS.items()):
-        add_arguments(subs.add_parser(name, help=help_text))
+    for name, entry in COMMANDS.items():
+        entry.arguments(subs.add_parser(name, help=entry.help))
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `livedash` console script."""
-    from . import traffic  # noqa: F401
     args = _parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    entry = COMMANDS[args.command or "serve"]
+    if not entry.settings:
+        return entry.run(args, None)  # type: ignore[arg-type]
     try:
         settings = load_settings()
-        if args.command in (None, "serve"):
-            return serve(args, settings)
-        return _COMMANDS[args.command][0](args, settings)
+        logs.configure(settings.log_format, settings.log_level)
+        return entry.run(args, settings)
     except ConfigError as exc:
         print(f"livedash: configuration error: {exc}", file=sys.stderr)
         return 2

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -13,10 +14,11 @@ from typing import Any
 import pymysql
 import pytest
 
-from livedash import admin, create_app, socketio
+from livedash import admin, clearing, create_app, socketio
+from livedash.proxies import parse_networks
 from tests.conftest import DB_NAME, SERVER, live_app, make_settings
+from tests.sockets import subscribe, wait_event
 from tests.tcpproxy import TcpProxy
-from tests.test_poller import subscribe, wait_event
 
 JSON = {"Accept": "application/json"}
 CONFIRMED_ALL = {"mode": "all", "confirm": "transactions"}
@@ -134,7 +136,7 @@ def test_delete_all_truncates_and_reports_the_rows(client, add_row, sql) -> None
 
 def test_delete_older_than_removes_exactly_the_older_rows(client, add_row, sql,
                                                           monkeypatch) -> None:
-    monkeypatch.setattr(admin, "BATCH_ROWS", 2)  # several batches, and a last partial one
+    monkeypatch.setattr(clearing, "BATCH_ROWS", 2)  # several batches, and a last partial one
     keep = {add_row(offset_s=s) for s in (5, 60, 499)}
     for s in (501, 900, 3600, 7200, 86400):
         add_row(offset_s=s)
@@ -146,7 +148,7 @@ def test_delete_older_than_removes_exactly_the_older_rows(client, add_row, sql,
 
 def test_delete_all_falls_back_to_batches_without_the_drop_privilege(add_row, sql,
                                                                       monkeypatch) -> None:
-    monkeypatch.setattr(admin, "BATCH_ROWS", 2)
+    monkeypatch.setattr(clearing, "BATCH_ROWS", 2)
     for offset in (1, 2, 3, 4, 5):
         add_row(offset_s=offset)
     user = f"ld_nodrop_{DB_NAME[-8:]}"
@@ -207,8 +209,8 @@ def test_a_post_without_the_csrf_token_is_refused(settings, add_row, sql) -> Non
 
 
 def test_only_one_clear_at_a_time(client, add_row, sql, monkeypatch) -> None:
-    monkeypatch.setattr(admin, "BATCH_ROWS", 1)
-    monkeypatch.setattr(admin, "BATCH_PAUSE_S", 0.2)
+    monkeypatch.setattr(clearing, "BATCH_ROWS", 1)
+    monkeypatch.setattr(clearing, "BATCH_PAUSE_S", 0.2)
     for s in range(1, 9):
         add_row(offset_s=1000 + s)
     before = db_time(sql, 10)
@@ -262,16 +264,44 @@ def test_viewers_receive_the_cleared_state_at_once(app, client, socket_client, a
     received_until(socket_client, cleared, timeout=3)
 
 
-def test_each_clear_is_audited_with_the_proxy_user(client, add_row, caplog) -> None:
+@pytest.mark.parametrize(("trusted", "named"), [
+    ("", None), ("10.0.0.0/8", None), ("127.0.0.1", "alice@example.org"),
+    ("10.0.0.1, 127.0.0.0/8", "alice@example.org")])
+def test_each_clear_is_audited_with_the_user_only_a_trusted_proxy_names(
+        add_row, sql, caplog, trusted: str, named: str | None) -> None:
     add_row()
     add_row()
+    app = live_app(make_settings(trusted_proxies=parse_networks(trusted)))
+    client = app.test_client()
     caplog.set_level(logging.INFO, logger="livedash.admin")
-    response = client.post("/admin/clear", data=CONFIRMED_ALL,
-                           headers={**JSON, "X-Forwarded-User": "alice@example.org"})
-    wait_job(client, response.get_json()["job"]["job"])
-    lines = [r.getMessage() for r in caplog.records if r.name == "livedash.admin"]
-    assert any("started by alice@example.org" in line and "all rows" in line for line in lines)
-    assert any("alice@example.org" in line and "removed 2 rows" in line for line in lines)
+    response = client.post("/admin/clear", data=CONFIRMED_ALL, headers={
+        **JSON, "X-Forwarded-User": "alice@example.org", "X-Forwarded-For": "192.0.2.7"})
+    job = wait_job(client, response.get_json()["job"]["job"])
+    app.extensions["livedash.db"].close()
+    lines = [r for r in caplog.records if r.name == "livedash.admin"]
+    started = next(r.getMessage() for r in lines if "started by" in r.getMessage())
+    ended = next(r for r in lines if "removed 2 rows" in r.getMessage())
+    assert job["user"] == named and ended.user == named and ended.outcome == "done"
+    if named:  # the client behind the trusted proxy, by its X-Forwarded-For
+        assert f"started by {named} from 192.0.2.7" in started and "all rows" in started
+    else:  # a header sent straight to the app is anybody's word: the peer address only
+        assert "alice" not in started and "started by unnamed user from 127.0.0.1" in started
+        assert "alice" not in ended.getMessage()
+
+
+@pytest.mark.parametrize(("origin", "status"), [
+    ("http://evil.example", 403), ("https://localhost.evil.example", 403),
+    ("http://localhost", 202), (None, 202)])
+def test_the_http_clear_checks_the_origin_as_the_socket_does(client, add_row, sql, origin,
+                                                            status) -> None:
+    ids = {add_row(), add_row(offset_s=900)}
+    headers = {**JSON, **({"Origin": origin} if origin else {})}
+    response = client.post("/admin/clear", data=CONFIRMED_ALL, headers=headers)
+    assert response.status_code == status, response.get_json()
+    if status == 403:
+        assert "own pages" in response.get_json()["error"] and row_ids(sql) == ids
+    else:
+        assert wait_job(client, response.get_json()["job"]["job"])["deleted"] == 2
 
 
 @pytest.fixture
@@ -281,29 +311,99 @@ def proxy(test_database: str) -> Iterator[TcpProxy]:
     p.close()
 
 
-def test_a_database_drop_mid_clear_reports_how_far_it_got(proxy, sql, monkeypatch,
-                                                           caplog) -> None:
-    monkeypatch.setattr(admin, "BATCH_ROWS", 500)
-    monkeypatch.setattr(admin, "BATCH_PAUSE_S", 0.01)
-    insert_rows(sql, 50_000)
+def wait_statement(sql: pymysql.connections.Connection, prefix: str, timeout: float = 20) -> None:
+    """Block until a statement starting with `prefix` runs on the test database."""
+    deadline = time.monotonic() + timeout
+    with sql.cursor() as cur:
+        while True:
+            cur.execute("SELECT COUNT(*) FROM information_schema.processlist WHERE db = %s AND "
+                        "info LIKE %s", (DB_NAME, prefix + "%"))
+            if cur.fetchone()[0]:
+                return
+            assert time.monotonic() < deadline, f"no {prefix} statement ran"
+            time.sleep(0.005)
+
+
+def start_clear_through(proxy: TcpProxy, form: dict[str, str]) -> tuple[Any, Any, str]:
+    """An app reaching the database through `proxy`, its client and a started clear's id."""
     app = live_app(make_settings(mysql_port=proxy.port))
     client = app.test_client()
-    caplog.set_level(logging.INFO, logger="livedash.admin")
-    response = client.post("/admin/clear", headers=JSON, data={
+    response = client.post("/admin/clear", headers=JSON, data=form)
+    assert response.status_code == 202, response.get_json()
+    return app, client, response.get_json()["job"]["job"]
+
+
+def clearing_older_rows(proxy: TcpProxy, sql: pymysql.connections.Connection,
+                        deleted: int) -> tuple[Any, Any, str]:
+    """Start clearing every row through `proxy`, batch by batch ("older than" now), and return
+    (app, client, job id) once at least `deleted` rows are gone."""
+    app, client, job_id = start_clear_through(proxy, {
         "mode": "older_than", "before": db_time(sql, 0), "confirm": "transactions"})
-    job_id = response.get_json()["job"]["job"]
-    deadline = time.monotonic() + 20
-    while client.get(f"/admin/jobs/{job_id}").get_json()["deleted"] < 2000:
+    deadline = time.monotonic() + 30
+    while client.get(f"/admin/jobs/{job_id}").get_json()["deleted"] < deleted:
         assert time.monotonic() < deadline, "the clear made no progress"
         time.sleep(0.01)
+    return app, client, job_id
+
+
+def cut(proxy: TcpProxy, for_s: float) -> None:
+    """Cut every connection through `proxy`, and accept new ones again `for_s` later."""
     proxy.down()
+    threading.Timer(for_s, proxy.up).start()
+
+
+def test_a_delete_cut_mid_statement_reports_what_is_left(proxy, sql, caplog) -> None:
+    insert_rows(sql, 50_000)  # five batches of 10,000, each long enough to cut in flight
+    caplog.set_level(logging.INFO, logger="livedash.admin")
+    app, client, job_id = clearing_older_rows(proxy, sql, 10_000)
+    wait_statement(sql, "DELETE")
+    cut(proxy, 0.5)  # the server finishes and commits the batch it is running
     job = wait_job(client, job_id)
-    assert job["stage"] == "failed" and job["done"] and job["error"]
-    assert f"Stopped after {job['deleted']:,} of 50,000 rows" in job["error"]
+    app.extensions["livedash.db"].close()
+    left = row_count(sql)
+    assert job["stage"] == "failed" and job["remaining"] == left and 0 < left <= 40_000
+    assert job["deleted"] == 50_000 - left
+    assert f"{left:,} of the targeted rows are left, so {50_000 - left:,} rows" in job["error"]
+    audit = next(r for r in caplog.records if "FAILED" in r.getMessage())
+    assert f"after removing {50_000 - left} rows (counted afterwards" in audit.getMessage()
+    assert audit.remaining == left and audit.outcome == "failed"
+
+
+def test_a_truncate_cut_mid_statement_reports_what_is_left(proxy, sql) -> None:
+    insert_rows(sql, 2000)
+    with sql.cursor() as cur:
+        cur.execute("LOCK TABLES transactions READ")  # TRUNCATE waits for it: cut it there
+    app, client, job_id = start_clear_through(proxy, CONFIRMED_ALL)
+    wait_statement(sql, "TRUNCATE")
+    cut(proxy, 0.5)
+    with sql.cursor() as cur:
+        cur.execute("UNLOCK TABLES")
+    job = wait_job(client, job_id)
+    app.extensions["livedash.db"].close()
+    left = row_count(sql)
+    assert job["stage"] == "failed" and job["method"] == "truncate"
+    assert job["remaining"] == left and job["deleted"] == 2000 - left
+    expected = "the table is now empty" if left == 0 else f"{left:,} of the targeted rows"
+    assert f"Counted afterwards: {expected}" in job["error"]
+
+
+def test_a_clear_that_cannot_recount_says_what_it_can_vouch_for(proxy, sql, monkeypatch,
+                                                                caplog) -> None:
+    monkeypatch.setattr(clearing, "BATCH_ROWS", 500)
+    monkeypatch.setattr(clearing, "BATCH_PAUSE_S", 0.01)
+    monkeypatch.setattr(clearing, "RECOUNT_PAUSE_S", 0.05)
+    insert_rows(sql, 50_000)
+    caplog.set_level(logging.INFO, logger="livedash.admin")
+    app, client, job_id = clearing_older_rows(proxy, sql, 2000)
+    proxy.down()  # and it stays down: the job cannot count what is left
+    job = wait_job(client, job_id)
+    app.extensions["livedash.db"].close()
+    assert job["stage"] == "failed" and job["done"] and job["remaining"] is None
+    assert f"Stopped after {job['deleted']:,} rows were deleted for sure" in job["error"]
+    assert "could not be counted" in job["error"]
     removed = 50_000 - row_count(sql)
     assert 2000 <= job["deleted"] <= removed <= job["deleted"] + 500 < 50_000
-    assert any("FAILED after removing" in r.getMessage() for r in caplog.records)
-    app.extensions["livedash.db"].close()
+    assert any("at least, the rest uncounted" in r.getMessage() for r in caplog.records)
 
 
 # -- refusals: admin off, demo mode -------------------------------------------------------------
@@ -369,7 +469,8 @@ def test_socket_clear_from_a_foreign_origin_is_refused(app, add_row, sql) -> Non
     assert row_ids(sql) == ids
 
 
-def test_socket_clear_from_the_own_origin_acks_the_result(app, add_row, sql, caplog) -> None:
+def test_socket_clear_from_the_own_origin_acks_the_result(add_row, sql, caplog) -> None:
+    app = live_app(make_settings(trusted_proxies=parse_networks("127.0.0.1")))
     keep = add_row(offset_s=5)
     for s in (4000, 5000):
         add_row(offset_s=s)
@@ -383,6 +484,7 @@ def test_socket_clear_from_the_own_origin_acks_the_result(app, add_row, sql, cap
     assert progress[-1]["done"] and progress[-1]["deleted"] == 2
     assert {p["stage"] for p in progress} >= {"counting", "deleting", "done"}
     sc.disconnect()
+    app.extensions["livedash.db"].close()
     assert row_ids(sql) == {keep}
     assert any("bob" in r.getMessage() and "removed 2 rows" in r.getMessage()
                for r in caplog.records)

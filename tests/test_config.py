@@ -8,8 +8,12 @@ from pathlib import Path
 import pytest
 from gunicorn.config import Config
 
-from livedash.cli import gunicorn_options, main
+from livedash import create_app
+from livedash.cli import main
 from livedash.config import FIELDS, ConfigError, load_settings
+from livedash.server import HeadDeadlineWorker, gunicorn_options
+from tests.conftest import SERVER, make_settings
+from tests.servers import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -48,9 +52,27 @@ def test_password_never_in_repr() -> None:
     assert "s3cr3t-pw" not in repr(settings)
 
 
-def test_password_not_shown_in_errors(client) -> None:
-    body = client.get("/healthz").get_data(as_text=True)
-    assert "password" not in body.lower()
+SECRET = "pw-s3cr3t-value"
+
+
+def test_a_bad_password_setting_is_refused_without_showing_it() -> None:
+    with pytest.raises(ConfigError) as raised:
+        load_settings({"MYSQL_PASSWORD": SECRET * 30}, env_file="/nonexistent")
+    assert "MYSQL_PASSWORD" in str(raised.value) and SECRET not in str(raised.value)
+
+
+@pytest.mark.parametrize("failure", ["refused", "access denied"])
+def test_password_not_shown_in_connection_errors(sql, failure: str) -> None:
+    port = free_port() if failure == "refused" else SERVER["port"]
+    app = create_app(make_settings(mysql_password=SECRET, mysql_port=port), {"TESTING": True})
+    database = app.extensions["livedash.db"]
+    assert not database.probe()  # the error happened...
+    error = database.state().last_error
+    assert error and ("refused" in error.lower() or "denied" in error.lower()), error
+    client = app.test_client()
+    for path in ("/healthz", "/admin/status", "/api/stats", "/admin"):
+        assert SECRET not in client.get(path).get_data(as_text=True), path  # ...and is not shown
+    database.close()
 
 
 def test_env_example_documents_every_variable() -> None:
@@ -72,5 +94,14 @@ def test_gunicorn_accepts_a_connection_per_thread_plus_keepalives(threads: str) 
     cfg = Config()
     for key, value in gunicorn_options(settings).items():
         cfg.set(key, value)
-    assert cfg.workers == 1 and cfg.worker_class_str == "gthread"
+    assert cfg.workers == 1 and issubclass(cfg.worker_class, HeadDeadlineWorker)
     assert cfg.threads == int(threads) and cfg.worker_connections > cfg.threads
+
+
+def test_version_prints_the_installed_version(capsys) -> None:
+    from importlib.metadata import version
+
+    with pytest.raises(SystemExit) as exited:
+        main(["--version"])
+    assert exited.value.code == 0
+    assert capsys.readouterr().out.strip() == f"livedash {version('livedash')}"

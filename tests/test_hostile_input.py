@@ -49,6 +49,7 @@ def hostile_app(test_database: str) -> Iterator[Any]:
     app = create_app(make_settings(), {"TESTING": False})
     app.extensions["livedash.db"].probe()
     yield app
+    app.extensions["livedash.poller"].stop()  # API requests keep a view live for a minute
     app.extensions["livedash.db"].close()
 
 

@@ -17,9 +17,10 @@ from typing import Any
 import pymysql
 import pytest
 
-from livedash import queries, traffic
+from livedash import traffic
 from livedash.cli import main
 from livedash.db import Database
+from livedash.queries import traffic as traffic_sql
 from livedash.traffic import MARKER, Profile, Simulator, TrafficModel
 
 from .conftest import DB_NAME, SERVER, make_settings
@@ -197,7 +198,7 @@ def test_force_writes_anyway(argv, cli_env, sql, add_row, capsys) -> None:
 ])
 def test_ownership_is_a_range_on_the_primary_key(tid, foreign, db, add_row) -> None:
     add_row(transaction_id=tid)
-    assert queries.foreign_row_count(db, traffic.MARKER, traffic.MARKER_END, 10) == \
+    assert traffic_sql.foreign_row_count(db, traffic.MARKER, traffic.MARKER_END, 10) == \
         int(foreign)
 
 
@@ -319,7 +320,7 @@ def test_ctrl_c_stops_cleanly_and_settles(cli_env, sql, capsys) -> None:
 def test_history_rows_are_escaped(sql, db: Database) -> None:
     row = ("5151ed00-0000-4000-8000-00000000000a", "o'brien", "a\\b'); DROP TABLE x; --.txt",
            5, "ingress-01", "2026-01-02 03:04:05.678", None, None, "BAD_REQUEST")
-    assert queries.insert_history(db, [row]) == 1
+    assert traffic_sql.insert_history(db, [row]) == 1
     stored = query(sql, "SELECT username, file_name, ingress_time, egress_time FROM transactions")
     assert stored == [("o'brien", "a\\b'); DROP TABLE x; --.txt",
                        datetime(2026, 1, 2, 3, 4, 5, 678000), None)]

@@ -4,7 +4,8 @@ Design decisions:
 - LIVEDASH_ADMIN=off makes every GET here a 404 (the page does not exist for a wall screen on a
   shared network) and every POST a 403 with a message.
 - POSTs need Flask-WTF's CSRF token (form field `csrf_token` or header X-CSRFToken), as every
-  POST of the app does. A clear answers 202 with its job at once; the page follows the job over
+  POST of the app does, and a clear from a page of another origin is refused (403) as over
+  the socket. A clear answers 202 with its job at once; the page follows the job over
   its socket (`admin_progress`, when it sends its `sid`) and GET /admin/jobs/<id>.
 - Answers are JSON unless the client prefers HTML (a browser posting the form without
   JavaScript gets a redirect back to the page, or the error page).
@@ -27,10 +28,10 @@ from flask import (
     url_for,
 )
 
-from .. import admin
+from .. import admin, clearing
 from ..db import DatabaseError
+from ..events import progress_to
 from ..http import db, json_error, json_response
-from ..poller import get_poller
 from ..schema import STATUSES
 from .dashboard import STATUS_ICONS
 
@@ -81,7 +82,7 @@ def index() -> str:
     config = _page_config()
     return render_template("admin/index.html", config=config, status=config["status"],
                            statuses=STATUSES, status_icons=STATUS_ICONS,
-                           batch_rows=f"{admin.BATCH_ROWS:,}")
+                           batch_rows=f"{clearing.BATCH_ROWS:,}")
 
 
 @bp.get("/admin/status")
@@ -106,10 +107,10 @@ def status_counts() -> Response:
 def clear() -> Response:
     """Start a confirmed clear: 202 with the job (follow it at /admin/jobs/<id>)."""
     payload = request.form or request.get_json(silent=True) or {}
-    who = admin.requester(request.headers, request.remote_addr)
+    who = admin.requester(request.headers, request.remote_addr, current_app.config["LIVEDASH"])
     sid = payload.get("sid") if isinstance(payload, Mapping) else None
-    notify = admin.notifier(get_poller(current_app).socketio, sid)
-    job = admin.start_clear(current_app, payload, who, notify)
+    job = admin.start_clear(current_app, payload, who, progress_to(sid),
+                            origin=(request.headers.get("Origin"), request.host))
     if _wants_html():
         return redirect(url_for("admin.index", job=job.id), 303)  # type: ignore[return-value]
     return json_response({"job": job.as_dict()}, 202)

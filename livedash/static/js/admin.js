@@ -7,6 +7,8 @@
  *   lib/format.js: formatting has one home.
  * - Counts (COUNT(*), GROUP BY status) are full index scans, so they run on request; the page
  *   asks for them itself only when the server says the table is small (`auto_counts`).
+ * - The socket is lib/socket.js's (same reconnection rules as the dashboard, never subscribed)
+ *   and every request goes through lib/api.js.
  * - A clear is POSTed with the CSRF token (X-CSRFToken header plus the form's own field) and
  *   this page's socket id. Progress arrives as `admin_progress` events; GET /admin/jobs/<id>
  *   is polled whenever no event came for POLL_MS, so progress never depends on the socket.
@@ -15,8 +17,9 @@
  *   while a clear runs, both forms are disabled and the page says why.
  */
 
-import { io } from "../vendor/socket.io-client-4.8.4/socket.io.esm.min.js";
+import { api } from "./lib/api.js";
 import { ago, bytes, clock, count, DASH, decimal, share } from "./lib/format.js";
+import { LiveFeed } from "./lib/socket.js";
 import { toast } from "./lib/toast.js";
 
 const POLL_MS = 1000;
@@ -44,20 +47,6 @@ function setField(name, text) {
 
 function setState(name, state) {
   for (const el of document.querySelectorAll(`[data-field="${name}"]`)) el.dataset.state = state;
-}
-
-/** fetch() answering the parsed JSON body, or throwing an Error with the server's message. */
-async function api(url, options = {}) {
-  const headers = { Accept: "application/json", ...(options.headers || {}) };
-  const response = await fetch(url, { credentials: "same-origin", ...options, headers });
-  let body = null;
-  try {
-    body = await response.json();
-  } catch {
-    body = null;
-  }
-  if (!response.ok) throw new Error(body?.error || `The server answered ${response.status}.`);
-  return body;
 }
 
 /** A server time "2026-01-31 04:05:06.789" as stored, "no rows" when absent. */
@@ -366,10 +355,17 @@ function follow(job) {
 
 // -- wiring ------------------------------------------------------------------------------------
 
-const socket = io({ path: config.socketPath, reconnectionDelay: 1000, reconnectionDelayMax: 10000 });
-socket.on("admin_progress", (job) => onProgress(job, true));
-socket.on("health", (health) => {
-  if (health && health.database && health.database !== status.database.mode) refreshStatus({ counts: true });
+// The dashboard's connection (lib/socket.js) without a subscription: this page only listens.
+const { socket } = new LiveFeed({
+  path: config.socketPath,
+  handlers: {
+    admin_progress: (job) => onProgress(job, true),
+    health: (health) => {
+      if (health && health.database && health.database !== status.database.mode) refreshStatus({ counts: true });
+    },
+  },
+  onState: () => {},
+  onSubscribed: () => {},
 });
 
 for (const form of forms) {
