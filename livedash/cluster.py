@@ -14,7 +14,10 @@ every view that any process's viewers watch:
 - a viewer that joins on a non-polling process asks the poller for a fresh snapshot of its
   view (`...:snapshot-requests`), since it has no base for the deltas in flight;
 - an admin clear on any process bumps `...:resets`, and the polling process drops its caches
-  at its next heartbeat, so every viewer sees the cleared table at once.
+  at its next heartbeat, so every viewer sees the cleared table at once;
+- the poller stores each window's latest stats payload (`...:stats:<window>`, expiring after
+  `STATS_TTL_MS`), so /api/stats and /metrics on any process answer from the shared state
+  instead of querying the database.
 
 `LocalCluster` is the single-process case: always the poller, no remote views.
 """
@@ -28,13 +31,14 @@ import uuid
 
 from .config import Settings
 from .models import View
-from .validate import view_from_room
+from .registry import view_of_room, view_room
 
 log = logging.getLogger(__name__)
 
 LEASE_TTL_MS = 3000
 VIEWS_TTL_MS = 5000
 HEARTBEAT_S = 1.0
+STATS_TTL_MS = 15000
 
 _RENEW = """
 if redis.call('get', KEYS[1]) == ARGV[1] then
@@ -72,6 +76,16 @@ class LocalCluster:
         """Resets are local only."""
         return 0
 
+    def publish_stats(self, payloads: dict[int, str]) -> None:
+        """Nobody else to share the stats with."""
+
+    def shared_stats(self, window: int) -> str | None:
+        """This process is the poller: it has its own stats."""
+        return None
+
+    def release(self) -> None:
+        """No lease to give up."""
+
 
 class RedisCluster:
     """Processes sharing one Redis: a poller lease, published views, snapshot requests."""
@@ -85,6 +99,7 @@ class RedisCluster:
         self.views_prefix = f"{namespace}:views:"
         self.snapshot_key = f"{namespace}:snapshot-requests"
         self.reset_key = f"{namespace}:resets"
+        self.stats_prefix = f"{namespace}:stats:"
         self.redis = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
         self.process_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._renew = self.redis.register_script(_RENEW)
@@ -96,7 +111,7 @@ class RedisCluster:
         pipe = self.redis.pipeline()
         pipe.delete(key)
         if views:
-            pipe.sadd(key, *(v.room for v in views))
+            pipe.sadd(key, *(view_room(v) for v in views))
             pipe.pexpire(key, VIEWS_TTL_MS)
         pipe.execute()
         held = bool(self._renew(keys=[self.lease_key], args=[self.process_id, LEASE_TTL_MS]))
@@ -113,11 +128,11 @@ class RedisCluster:
         rooms: set[bytes] = set()
         for key in self.redis.scan_iter(match=self.views_prefix + "*", count=100):
             rooms |= self.redis.smembers(key)
-        return {v for v in (view_from_room(r.decode()) for r in rooms) if v is not None}
+        return {v for v in (view_of_room(r.decode()) for r in rooms) if v is not None}
 
     def request_snapshot(self, view: View) -> None:
         """Ask the polling process to send this view's room a fresh snapshot."""
-        self.redis.sadd(self.snapshot_key, view.room)
+        self.redis.sadd(self.snapshot_key, view_room(view))
 
     def take_snapshot_requests(self) -> set[View]:
         """Pop every pending snapshot request (the poller's side)."""
@@ -125,7 +140,7 @@ class RedisCluster:
         pipe.smembers(self.snapshot_key)
         pipe.delete(self.snapshot_key)
         rooms, _ = pipe.execute()
-        return {v for v in (view_from_room(r.decode()) for r in rooms) if v is not None}
+        return {v for v in (view_of_room(r.decode()) for r in rooms) if v is not None}
 
     def announce_reset(self) -> None:
         """Tell the polling process (wherever it runs) to drop its caches: a clear happened."""
@@ -134,6 +149,18 @@ class RedisCluster:
     def reset_generation(self) -> int:
         """How many resets were announced so far (the poller compares it each heartbeat)."""
         return int(self.redis.get(self.reset_key) or 0)
+
+    def publish_stats(self, payloads: dict[int, str]) -> None:
+        """The poller's latest stats payload per window (JSON), for the API of the others."""
+        pipe = self.redis.pipeline()
+        for window, text in payloads.items():
+            pipe.set(f"{self.stats_prefix}{window}", text, px=STATS_TTL_MS)
+        pipe.execute()
+
+    def shared_stats(self, window: int) -> str | None:
+        """The poller's latest stats payload of a window (JSON), None when none is fresh."""
+        raw = self.redis.get(f"{self.stats_prefix}{window}")
+        return raw.decode() if raw is not None else None
 
     def release(self) -> None:
         """Give up the lease and views (clean shutdown) so another process takes over at once."""

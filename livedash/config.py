@@ -20,39 +20,34 @@ from typing import Any
 
 from dotenv import dotenv_values
 
+from .numbers import NumberError, parse_number
+from .proxies import Network, parse_networks
+
 
 class ConfigError(ValueError):
     """A setting has a value the app cannot use; the message names the variable."""
 
 
-def _int(low: int, high: int) -> Callable[[str, str], int]:
-    """Parser for an integer within [low, high]."""
+def _bounded(kind: type, low: float, high: float) -> Callable[[str, str], Any]:
+    """Parser for a number of `kind` within [low, high] (the shared strict rule)."""
 
-    def parse(name: str, raw: str) -> int:
+    def parse(name: str, raw: str) -> Any:
         try:
-            value = int(raw.strip())
-        except ValueError:
-            raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
-        if not low <= value <= high:
-            raise ConfigError(f"{name} must be between {low} and {high}, got {value}")
-        return value
+            return parse_number(raw, kind, kind(low), kind(high))
+        except NumberError as exc:
+            raise ConfigError(f"{name} {exc}, got {raw!r}") from None
 
     return parse
+
+
+def _int(low: int, high: int) -> Callable[[str, str], int]:
+    """Parser for an integer within [low, high]."""
+    return _bounded(int, low, high)
 
 
 def _float(low: float, high: float) -> Callable[[str, str], float]:
     """Parser for a number of seconds within [low, high]."""
-
-    def parse(name: str, raw: str) -> float:
-        try:
-            value = float(raw.strip())
-        except ValueError:
-            raise ConfigError(f"{name} must be a number, got {raw!r}") from None
-        if not low <= value <= high:
-            raise ConfigError(f"{name} must be between {low} and {high}, got {value}")
-        return value
-
-    return parse
+    return _bounded(float, low, high)
 
 
 def _choice(*options: str) -> Callable[[str, str], str]:
@@ -109,6 +104,31 @@ def _queue_url(name: str, raw: str) -> str:
     return value
 
 
+def _levels(name: str, raw: str) -> tuple[float, float] | None:
+    """Parser for a warn,critical pair of thresholds (e.g. "5,10"), or "off"."""
+    value = raw.strip().lower()
+    if value in ("", "off", "none"):
+        return None
+    parts = [p.strip() for p in value.split(",")]
+    try:
+        warn, critical = (float(p) for p in parts) if len(parts) == 2 else (None, None)
+    except ValueError:
+        warn = critical = None
+    if warn is None or critical is None or min(warn, critical) < 0:
+        raise ConfigError(f"{name} must be two numbers 'warn,critical' (e.g. 5,10) or off, "
+                          f"got {raw!r}")
+    return warn, critical
+
+
+def _networks(name: str, raw: str) -> tuple[Network, ...]:
+    """Parser for a comma-separated list of addresses and CIDR networks (may be empty)."""
+    try:
+        return parse_networks(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name}: {exc} (give addresses or CIDR networks, comma-separated)"
+                          ) from None
+
+
 @dataclass(frozen=True)
 class Field:
     """One environment variable: its parser, default and the sentence that documents it."""
@@ -137,6 +157,10 @@ FIELDS: tuple[Field, ...] = (
     Field("LIVEDASH_PORT", "port", _int(1, 65535), "8000", "Port the server listens on."),
     Field("LIVEDASH_THREADS", "threads", _int(4, 10000), "600", "gunicorn threads in the single "
           "worker. Each open dashboard holds one thread, so this caps concurrent viewers."),
+    Field("LIVEDASH_HEAD_TIMEOUT", "head_timeout", _float(1, 300), "10", "Seconds a client may "
+          "take to send a request's head (request line and headers) before its connection is "
+          "closed: bounds slow-header (slowloris) clients, each of which holds a thread. A "
+          "reverse proxy in front is the production setting (see Serving)."),
     Field("LIVEDASH_DB_CONNECT_TIMEOUT", "connect_timeout", _float(0.5, 60), "3",
           "Seconds to wait for a database connection."),
     Field("LIVEDASH_DB_READ_TIMEOUT", "read_timeout", _float(1, 600), "10", "Seconds a dashboard "
@@ -153,10 +177,43 @@ FIELDS: tuple[Field, ...] = (
           "several app processes; empty for a single process."),
     Field("LIVEDASH_REPORT_HTML_MAX_ROWS", "report_html_max_rows", _int(0, 10_000_000), "50000",
           "Rows listed in an HTML report before the listing stops (statistics still cover all)."),
+    Field("LIVEDASH_REPORT_STREAMS", "report_streams", _int(1, 100), "3", "Report downloads "
+          "served at once; more get 503 \"busy, retry\" with Retry-After. Each holds up to 3 "
+          "report connections while it runs: keep it below LIVEDASH_DB_POOL_SIZE."),
+    Field("LIVEDASH_REPORT_WRITE_TIMEOUT", "report_write_timeout", _float(1, 3600), "30",
+          "Seconds a report download may wait for its client to take the next 64 KB before "
+          "the download is ended (a stalled client must not hold a database connection)."),
     Field("LIVEDASH_SECRET_KEY", "secret_key", _text(200), "", "Signs CSRF tokens; a random one "
           "is made per start when empty (set it when running several processes)."),
+    Field("LIVEDASH_FEED_OVERLAP_S", "feed_overlap_s", _float(0.1, 60), "1", "Seconds a "
+          "writer's commit may land after its ingress_time and still be seen at the next tick "
+          "(the live path widens it by itself when rows land later; see README)."),
+    Field("LIVEDASH_STUCK_AFTER", "stuck_after", _int(10, 7 * 86400), "300", "Seconds after "
+          "which a SUBMITTED transfer counts as stuck (the CD column, alarms, the stuck filter)."),
+    Field("LIVEDASH_ALARM_BAD_REQUEST_PCT", "alarm_bad_request_pct", _levels, "5,10", "Warn and "
+          "critical share (% of received in the window) of BAD_REQUEST, or off."),
+    Field("LIVEDASH_ALARM_CD_UNAVAILABLE_PCT", "alarm_cd_unavailable_pct", _levels, "2,5",
+          "Warn and critical share of CD_UNAVAILABLE (% of received), or off."),
+    Field("LIVEDASH_ALARM_EP_UNAVAILABLE_PCT", "alarm_ep_unavailable_pct", _levels, "5,10",
+          "Warn and critical share of EP_UNAVAILABLE (% of received), or off."),
+    Field("LIVEDASH_ALARM_TIMEOUT_PCT", "alarm_timeout_pct", _levels, "2,5", "Warn and "
+          "critical share of TIMEOUT (% of received), or off."),
+    Field("LIVEDASH_ALARM_STUCK", "alarm_stuck", _levels, "1,10", "Warn and critical number "
+          "of stuck transfers (SUBMITTED for longer than LIVEDASH_STUCK_AFTER), or off."),
+    Field("LIVEDASH_ALARM_TPS_BELOW", "alarm_tps_below", _levels, "off", "Warn and critical "
+          "floor of egress transactions per second (warn below the first, critical below the "
+          "second, e.g. 1,0.1), or off."),
+    Field("LIVEDASH_ALARM_NO_INGRESS_S", "alarm_no_ingress_s", _levels, "60,300", "Warn and "
+          "critical seconds without any new ingress, or off."),
     Field("LIVEDASH_LOG_LEVEL", "log_level", _choice("debug", "info", "warning", "error"), "info",
           "Logging level."),
+    Field("LIVEDASH_LOG_FORMAT", "log_format", _choice("text", "json"), "text", "`text`: one "
+          "readable line per record; `json`: one JSON object per line (time, level, logger, "
+          "message and the record's extra fields, e.g. the admin audit's)."),
+    Field("LIVEDASH_TRUSTED_PROXIES", "trusted_proxies", _networks, "", "Addresses or CIDR "
+          "networks of the reverse proxies in front of the app, comma-separated, e.g. "
+          "`127.0.0.1, 10.0.0.0/24`. Only their X-Forwarded-User / X-Remote-User (the user in "
+          "the admin audit), X-Forwarded-For and X-Forwarded-Proto are believed; empty: none."),
 )
 
 
@@ -174,6 +231,7 @@ class Settings:
     host: str
     port: int
     threads: int
+    head_timeout: float
     connect_timeout: float
     read_timeout: float
     report_read_timeout: float
@@ -182,8 +240,21 @@ class Settings:
     frame_ancestors: str
     message_queue: str
     report_html_max_rows: int
+    report_streams: int
+    report_write_timeout: float
     secret_key: str = field(repr=False)
+    feed_overlap_s: float
+    stuck_after: int
+    alarm_bad_request_pct: tuple[float, float] | None
+    alarm_cd_unavailable_pct: tuple[float, float] | None
+    alarm_ep_unavailable_pct: tuple[float, float] | None
+    alarm_timeout_pct: tuple[float, float] | None
+    alarm_stuck: tuple[float, float] | None
+    alarm_tps_below: tuple[float, float] | None
+    alarm_no_ingress_s: tuple[float, float] | None
     log_level: str
+    log_format: str
+    trusted_proxies: tuple[Network, ...]
 
     def replace(self, **changes: Any) -> Settings:
         """A copy with some values changed (tests and the CLI's --host/--port)."""

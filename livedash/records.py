@@ -32,9 +32,13 @@ def transit_seconds(ingress: datetime, egress: datetime | None) -> float | None:
 
 
 def row_record(row: tuple[Any, ...]) -> dict[str, Any]:
-    """A `transactions` row (in COLUMNS order) as a JSON-ready dict plus transit_seconds."""
+    """A `transactions` row (in COLUMNS order) as a JSON-ready dict plus transit_seconds.
+
+    file_size travels as a string of the exact integer: a BIGINT exceeds the 2^53 that a
+    JSON number survives in JavaScript (proto3's JSON mapping of int64 does the same).
+    transit_seconds is negative when egress_time precedes ingress_time (clock skew)."""
     record = dict(zip(COLUMNS, row, strict=True))
-    record["file_size"] = int(record["file_size"])
+    record["file_size"] = str(int(record["file_size"]))
     record["transit_seconds"] = transit_seconds(record["ingress_time"], record["egress_time"])
     record["ingress_time"] = iso_ms(record["ingress_time"])
     record["egress_time"] = iso_ms(record["egress_time"])

@@ -1,6 +1,9 @@
 """Request values to typed values, or a `ValidationError` whose message is shown to the user.
 
 One rule per value, shared by the JSON API, the Socket.IO `subscribe` event and the pages.
+Text is refused unless it is valid UTF-8 without control characters and fits its column: a
+value the database could never hold matches nothing, and one the driver cannot encode (a lone
+surrogate from a JSON payload) must never reach a query.
 """
 
 from __future__ import annotations
@@ -10,13 +13,13 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from .models import ReportRequest, View
-from .schema import STATUSES, USERNAME_MAX
+from .models import VIEW_FIELDS, ReportRequest, View
+from .numbers import NumberError, parse_number
+from .schema import FAILURES, FILE_NAME_MAX, SERVER_MAX, STATUSES, USERNAME_MAX
 
 WINDOWS = (10, 30, 60)
 REFRESHES = (1, 3, 5, 10)
 LIMITS = (50, 100, 200)
-DEFAULTS = {"window": 10, "refresh": 3, "limit": 50, "username": "", "status": ""}
 
 
 class ValidationError(ValueError):
@@ -24,14 +27,15 @@ class ValidationError(ValueError):
 
 
 def _choice(name: str, raw: Any, allowed: tuple[int, ...]) -> int:
-    """An integer that must be one of `allowed` (accepts "10" or 10, not 10.5 or True)."""
-    if isinstance(raw, bool) or not isinstance(raw, (int, str)):
-        raise ValidationError(f"{name} must be one of {', '.join(map(str, allowed))}")
-    text = str(raw).strip()
-    if not text.lstrip("-").isdigit() or len(text) > 6 or int(text) not in allowed:
-        raise ValidationError(f"{name} must be one of {', '.join(map(str, allowed))}, "
-                              f"got {text[:20]!r}")
-    return int(text)
+    """An integer that must be one of `allowed` (accepts "10" or 10, not 10.5, True or "²")."""
+    try:
+        value = parse_number(raw, int, min(allowed), max(allowed))
+    except NumberError:
+        value = None
+    if value not in allowed:
+        shown = f", got {str(raw).strip()[:20]!r}" if isinstance(raw, (int, str)) else ""
+        raise ValidationError(f"{name} must be one of {', '.join(map(str, allowed))}{shown}")
+    return value
 
 
 def window(raw: Any) -> int:
@@ -49,60 +53,101 @@ def limit(raw: Any) -> int:
     return _choice("limit", raw, LIMITS)
 
 
+def text(name: str, raw: Any, max_len: int) -> str:
+    """Free text a column can hold: valid UTF-8 (no lone surrogates), no control characters,
+    at most `max_len` characters (the column's size); surrounding spaces are dropped."""
+    if not isinstance(raw, str):
+        raise ValidationError(f"{name} must be text")
+    value = raw.strip()
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValidationError(f"{name} must be valid UTF-8 text") from None
+    if len(value) > max_len:
+        raise ValidationError(f"{name} must be at most {max_len} characters")
+    if any(ord(c) < 32 or ord(c) == 127 for c in value):
+        raise ValidationError(f"{name} must not contain control characters")
+    return value
+
+
 def username(raw: Any) -> str:
     """A username filter: empty for all, at most 50 characters (the column's size)."""
-    if not isinstance(raw, str):
-        raise ValidationError("username must be text")
-    value = raw.strip()
-    if len(value) > USERNAME_MAX:
-        raise ValidationError(f"username must be at most {USERNAME_MAX} characters")
-    if any(ord(c) < 32 for c in value):
-        raise ValidationError("username must not contain control characters")
-    return value
+    return text("username", raw, USERNAME_MAX)
+
+
+def server(name: str) -> Callable[[Any], str]:
+    """A server-name filter (ingress_server, egress_server): empty for all."""
+    return lambda raw: text(name, raw, SERVER_MAX)
+
+
+def search(raw: Any) -> str:
+    """A search: a transaction id, a file-name prefix or a username prefix; empty for none."""
+    return text("q", raw, FILE_NAME_MAX)
 
 
 def status(raw: Any) -> str:
-    """A status filter: empty for all, else one of the table's six statuses."""
-    if not isinstance(raw, str):
-        raise ValidationError("status must be text")
-    value = raw.strip().upper()
-    if value and value not in STATUSES:
-        raise ValidationError(f"status must be one of {', '.join(STATUSES)} or empty")
-    return value
+    """A status filter: empty for all, one status, several comma-separated, or `failures`;
+    canonical form: the statuses in the table's order, comma-joined."""
+    value = text("status", raw, 200).upper()
+    chosen: set[str] = set()
+    for part in filter(None, (p.strip() for p in value.split(","))):
+        if part == "FAILURES":
+            chosen.update(FAILURES)
+        elif part in STATUSES:
+            chosen.add(part)
+        else:
+            raise ValidationError(f"status must be empty, failures, or any of "
+                                  f"{', '.join(STATUSES)} (comma-separated), got {part[:20]!r}")
+    return "" if chosen == set(STATUSES) else ",".join(s for s in STATUSES if s in chosen)
 
 
-def view_from_room(room: str) -> View | None:
-    """The view a room name stands for (None for anything else)."""
-    parts = room.split(":", 5)
-    if len(parts) != 6 or parts[0] != "view":
-        return None
-    names = ("window", "refresh", "limit", "status", "username")
-    try:
-        return view(dict(zip(names, parts[1:], strict=True)))
-    except ValidationError:
-        return None
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("", "0", "false", "no", "off")
 
 
-_PARSERS = {"window": window, "refresh": refresh, "limit": limit,
-            "username": username, "status": status}
+def flag(name: str) -> Callable[[Any], bool]:
+    """An on/off value: true/false, or 1/0, yes/no, on/off as text."""
+
+    def parse(raw: Any) -> bool:
+        if isinstance(raw, bool):
+            return raw
+        word = raw.strip().lower() if isinstance(raw, str) else None
+        if word in _TRUE or word in _FALSE:
+            return word in _TRUE
+        raise ValidationError(f"{name} must be true or false (1 or 0)")
+
+    return parse
 
 
-def view(data: Any, fields: tuple[str, ...] = tuple(_PARSERS)) -> View:
+_PARSERS: dict[str, Callable[[Any], Any]] = {
+    "window": window, "refresh": refresh, "limit": limit, "username": username,
+    "status": status, "ingress_server": server("ingress_server"),
+    "egress_server": server("egress_server"), "q": search, "stuck": flag("stuck")}
+DEFAULTS: dict[str, Any] = View().values()
+
+
+def view(data: Any, names: tuple[str, ...] = VIEW_FIELDS) -> View:
     """A `View` from a mapping (query string or event payload); missing keys take defaults."""
     if not isinstance(data, Mapping):
-        raise ValidationError("expected an object with window, refresh, limit, username, status")
+        raise ValidationError(f"expected an object with {', '.join(VIEW_FIELDS)}")
     values = {}
-    for name in fields:
+    for name in names:
         raw = data.get(name, DEFAULTS[name])
         values[name] = _PARSERS[name](DEFAULTS[name] if raw is None else raw)
     return View(**values)
+
+
+def field(name: str, raw: Any) -> Any:
+    """One view value through its rule (the page falls back to the default field by field)."""
+    return _PARSERS[name](raw)
 
 
 # -- Reports ---------------------------------------------------------------------------------
 # One rule per value (start, end, username, format); `report_request` applies them all and
 # collects every message by field, so the form can show each next to its input.
 
-REPORT_FORMATS = ("csv", "html")
+DEFAULT_REPORT_SPAN = timedelta(hours=24)  # an empty start: the day before the end
+REPORT_FORMATS = ("csv", "html", "json")
 _DATETIME = re.compile(r"(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?")
 _EARLIEST = datetime(1000, 1, 1)  # DATETIME's documented range starts here
 
@@ -136,14 +181,22 @@ def report_time(name: str, raw: Any) -> datetime | None:
 
 
 def report_formats(raw: list[Any]) -> tuple[str, ...]:
-    """The chosen formats (csv, html; any case, repeats ignored) in a fixed order."""
+    """The chosen formats (csv, html, json; any case, repeats ignored) in a fixed order."""
     chosen = {str(value).strip().lower() for value in raw}
     unknown = sorted(chosen - set(REPORT_FORMATS))
     if unknown:
-        raise ValidationError(f"unknown format {unknown[0][:20]!r}: choose CSV and/or HTML")
+        raise ValidationError(f"unknown format {unknown[0][:20]!r}: choose CSV, HTML or JSON")
     if not chosen:
-        raise ValidationError("choose at least one format: CSV and/or HTML")
+        raise ValidationError("choose at least one format: CSV, HTML or JSON")
     return tuple(f for f in REPORT_FORMATS if f in chosen)
+
+
+def report_flag(name: str, raw: Any) -> bool:
+    """An opt-in checkbox: absent, empty or 0 is off, 1 (or on) is on."""
+    value = "" if raw is None else str(raw).strip().lower()
+    if value not in ("", "0", "1", "on"):
+        raise ValidationError(f"{name} must be 1 or 0, got {value[:20]!r}")
+    return value in ("1", "on")
 
 
 def _report_field(errors: dict[str, str], field: str, rule: Callable[[], Any]) -> Any:
@@ -163,11 +216,12 @@ def report_request(args: Any, default_end: Callable[[], datetime]) -> ReportRequ
     end = _report_field(errors, "end", lambda: report_time("end", args.get("end")))
     name = _report_field(errors, "username", lambda: username(args.get("username", "")))
     formats = _report_field(errors, "format", lambda: report_formats(args.getlist("format")))
+    safe = _report_field(errors, "csv_safe", lambda: report_flag("csv_safe", args.get("csv_safe")))
     if "start" not in errors and "end" not in errors:
         end = end or default_end()
-        start = start or end - timedelta(hours=24)
+        start = start or end - DEFAULT_REPORT_SPAN
         if end <= start:
             errors["end"] = "End must be after the start"
     if errors:
         raise ReportInputError(errors)
-    return ReportRequest(start, end, name, formats)
+    return ReportRequest(start, end, name, formats, bool(safe))

@@ -17,6 +17,7 @@ import pytest
 
 from livedash import create_app, socketio
 from livedash.config import Settings, load_settings
+from livedash.poller import Poller
 from tests.dbsetup import create_database, drop_database
 
 SERVER = {
@@ -31,6 +32,24 @@ DB_NAME = f"livedash_test_{os.getpid()}"
 def connect(database: str | None = DB_NAME) -> pymysql.connections.Connection:
     """A direct autocommit connection for test setup and checks (not the app's pool)."""
     return pymysql.connect(**SERVER, database=database, autocommit=True, charset="utf8mb4")
+
+
+@pytest.fixture(autouse=True)
+def stop_pollers(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Stop every app's background tasks after each test: an app a test made and left (an
+    API request keeps its poller ticking for a minute) must not query the next test's
+    database or talk to its sockets."""
+    made: list[Poller] = []
+    real = Poller.__init__
+
+    def record(self: Poller, *args: Any, **kwargs: Any) -> None:
+        real(self, *args, **kwargs)
+        made.append(self)
+
+    monkeypatch.setattr(Poller, "__init__", record)
+    yield
+    for poller in made:
+        poller.stop()
 
 
 @pytest.fixture(scope="session")
@@ -87,6 +106,7 @@ def app(settings: Settings) -> Iterator[Any]:
     """The app on the test database, live."""
     application = live_app(settings)
     yield application
+    application.extensions["livedash.poller"].stop()
     application.extensions["livedash.db"].close()
 
 

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 from tests.conftest import DB_NAME, SERVER
@@ -25,7 +26,9 @@ def free_port() -> int:
 class LiveServer:
     """`python -m livedash --port N` in its own process group, on the test database."""
 
-    def __init__(self, log_dir: Path, name: str = "server", **env: str) -> None:
+    def __init__(self, log_dir: Path, name: str = "server", cwd: Path | None = None,
+                 **env: str) -> None:
+        """`cwd`: run the livedash of another checkout (benchmarks compare designs)."""
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_dir / f"{name}.log"
@@ -36,7 +39,8 @@ class LiveServer:
         self.log = self.log_path.open("w")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "livedash", "--host", "127.0.0.1", "--port", str(self.port)],
-            env=environ, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
+            env=environ, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
+            cwd=cwd)
         self.wait_ready()
 
     def wait_ready(self, timeout: float = 20) -> None:
@@ -74,3 +78,19 @@ class LiveServer:
             except subprocess.TimeoutExpired:
                 self.kill()
         self.log.close()
+
+
+@contextlib.contextmanager
+def half_sent_requests(url: str, count: int) -> Iterator[list[socket.socket]]:
+    """`count` connections, each holding a request head that never ends (slowloris)."""
+    host, port = url.removeprefix("http://").split(":")
+    held = []
+    try:
+        for _ in range(count):
+            conn = socket.create_connection((host, int(port)), timeout=30)
+            conn.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+            held.append(conn)
+        yield held
+    finally:
+        for conn in held:
+            conn.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 
@@ -15,7 +16,9 @@ def test_stats_shape(client, add_row) -> None:
     body = client.get("/api/stats?window=30").get_json()
     assert {"window_minutes", "as_of", "source", "ingress", "cd", "egress", "total"} <= set(body)
     assert set(body["ingress"]) >= {"bad_request", "cd_unavailable", "servers"}
-    assert set(body["cd"]) == {"submitted", "timeout"}
+    assert set(body["cd"]) == {"submitted", "timeout", "in_flight", "stuck",
+                               "oldest_in_flight_s"}
+    assert {"complete", "filling", "previous", "levels", "alarms", "series"} <= set(body)
     assert set(body["egress"]) >= {"complete", "ep_unavailable", "tps", "throughput_bps",
                                    "avg_rate_bps", "servers"}
     assert body["window_minutes"] == 30
@@ -118,3 +121,36 @@ def test_db_clock_decides_what_now_is(server_three_hours_ahead, add_row, clock) 
     else:  # the UTC-stamped row is 3 h old in local time: outside the window
         assert abs((as_of - utc_now - timedelta(hours=3)).total_seconds()) < 60
         assert stats["egress"]["complete"] == 0 and stats["egress"]["ep_unavailable"] == 1
+
+
+def test_api_stats_costs_the_shared_feed_not_a_query_per_request(app, client,
+                                                                 add_row) -> None:
+    add_row(offset_s=5)
+    db = app.extensions["livedash.db"]
+    assert client.get("/api/stats?window=60").get_json()["complete"]
+    time.sleep(1.2)
+    idle_start = db.statements
+    time.sleep(2.0)
+    idle = db.statements - idle_start
+    busy_start = db.statements
+    deadline = time.monotonic() + 2.0
+    requests = 0
+    while time.monotonic() < deadline:
+        assert client.get("/api/stats?window=60").status_code == 200
+        requests += 1
+    busy = db.statements - busy_start
+    assert requests >= 20 and busy <= idle + 8  # the feed's ticks, whatever the requests
+
+
+def test_api_rows_come_from_the_live_table_once_it_is_watched(app, client, add_row) -> None:
+    first = add_row(offset_s=5)
+    assert [r["transaction_id"] for r in client.get("/api/transactions").get_json()["rows"]] \
+        == [first]
+    second = add_row(offset_s=0)
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        rows = client.get("/api/transactions").get_json()["rows"]
+        if len(rows) == 2:
+            break
+        time.sleep(0.2)
+    assert [r["transaction_id"] for r in rows] == [second, first]

@@ -150,3 +150,22 @@ def test_a_clear_on_a_non_polling_process_resets_the_poller(cluster, add_row) ->
         time.sleep(0.1)
     viewer.disconnect()
     assert totals[-1] == 0  # within a heartbeat and a tick, not the 60 s re-check
+
+
+def test_an_unreachable_message_queue_shows_in_health_and_the_api_of_the_others(
+        tmp_path, sql, redis_client, add_row) -> None:
+    add_row()
+    closed = "redis://127.0.0.1:9/0"  # nothing listens on the discard port
+    server = LiveServer(tmp_path, "no-queue", LIVEDASH_MESSAGE_QUEUE=closed)
+    try:
+        viewer = Viewer(server.url)
+        deadline = time.monotonic() + 8
+        while (health(server).get("queue") or {}).get("state") != "down":
+            assert time.monotonic() < deadline, health(server)
+            time.sleep(0.2)
+        state = health(server)
+        assert state["queue"]["error"].startswith("message queue unreachable")
+        assert state["poller"]["polling"] is False  # another process may hold the lease
+        viewer.sio.disconnect()
+    finally:
+        server.stop()

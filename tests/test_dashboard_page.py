@@ -6,9 +6,7 @@ these tests pin what the HTML promises before any JS runs.
 
 from __future__ import annotations
 
-import json
 import re
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -17,58 +15,9 @@ import pytest
 from livedash import create_app
 from livedash.schema import STATUSES
 from tests.conftest import make_settings
+from tests.pages import Page, assert_no_inline_code
 
 STATIC = Path(__file__).resolve().parent.parent / "livedash" / "static"
-
-
-class Page(HTMLParser):
-    """Collects every start tag with its attributes, plus the text of <script> blocks."""
-
-    def __init__(self, html: str) -> None:
-        super().__init__(convert_charrefs=True)
-        self.tags: list[tuple[str, dict[str, str | None]]] = []
-        self.scripts: list[tuple[dict[str, str | None], str]] = []
-        self._in_script: dict[str, str | None] | None = None
-        self.feed(html)
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tags.append((tag, dict(attrs)))
-        if tag == "script":
-            self._in_script = dict(attrs)
-            self.scripts.append((self._in_script, ""))
-
-    def handle_data(self, data: str) -> None:
-        if self._in_script is not None:
-            attrs, text = self.scripts[-1]
-            self.scripts[-1] = (attrs, text + data)
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "script":
-            self._in_script = None
-
-    def by_id(self, element_id: str) -> tuple[str, dict[str, str | None]]:
-        """The tag and attributes of the element with this id (fails when absent)."""
-        for tag, attrs in self.tags:
-            if attrs.get("id") == element_id:
-                return tag, attrs
-        raise AssertionError(f"no element with id {element_id!r}")
-
-    def selected(self, select_id: str) -> list[str]:
-        """Values of the selected <option>s of one <select> (by document order)."""
-        values, inside = [], False
-        for tag, attrs in self.tags:
-            if tag == "select":
-                inside = attrs.get("id") == select_id
-            elif tag == "option" and inside and "selected" in attrs:
-                values.append(attrs.get("value") or "")
-        return values
-
-    def config(self) -> dict[str, Any]:
-        """The page's JSON configuration block."""
-        for attrs, text in self.scripts:
-            if attrs.get("id") == "livedash-config":
-                return json.loads(text)
-        raise AssertionError("no livedash-config block")
 
 
 def page(client: Any, query: str = "", **kwargs: Any) -> Page:
@@ -81,7 +30,8 @@ def page(client: Any, query: str = "", **kwargs: Any) -> Page:
 
 HOOKS = ("stats", "tx-table", "window", "refresh", "limit", "username", "status",
          "theme-toggle", "kiosk-toggle", "conn-state", "updated-ago", "stale-banner", "toasts",
-         "demo-banner", "tx-empty", "tx-row-template", "users-list")
+         "demo-banner", "tx-empty", "tx-row-template", "users-list", "wall-clock", "tz-toggle",
+         "pause", "hold-note", "detail")
 STATS = ("ingress.bad_request", "ingress.cd_unavailable", "cd.submitted", "cd.timeout",
          "egress.complete", "egress.ep_unavailable", "egress.throughput_bps",
          "egress.avg_rate_bps", "egress.tps", "total")
@@ -99,6 +49,10 @@ def test_page_has_every_hook_tests_and_scripts_rely_on(client: Any) -> None:
         "chart-ingress", "chart-cd", "chart-egress"}
 
 
+DEFAULT_VIEW = {"window": 10, "refresh": 3, "limit": 50, "username": "", "status": "",
+                "ingress_server": "", "egress_server": "", "q": "", "stuck": False}
+
+
 def test_defaults_without_query(client: Any) -> None:
     doc = page(client)
     assert doc.selected("window") == ["10"]
@@ -106,8 +60,7 @@ def test_defaults_without_query(client: Any) -> None:
     assert doc.selected("limit") == ["50"]
     assert doc.selected("status") == [""]
     assert doc.by_id("username")[1].get("value") == ""
-    assert doc.config()["view"] == {"window": 10, "refresh": 3, "limit": 50,
-                                    "username": "", "status": ""}
+    assert doc.config()["view"] == DEFAULT_VIEW
     assert "hidden" in doc.by_id("stale-banner")[1]
 
 
@@ -118,7 +71,7 @@ def test_view_state_comes_from_the_url(client: Any) -> None:
     assert doc.selected("limit") == ["100"]
     assert doc.selected("status") == ["TIMEOUT"]
     assert doc.by_id("username")[1].get("value") == "bob"
-    assert doc.config()["view"] == {"window": 30, "refresh": 5, "limit": 100,
+    assert doc.config()["view"] == {**DEFAULT_VIEW, "window": 30, "refresh": 5, "limit": 100,
                                     "username": "bob", "status": "TIMEOUT"}
 
 
@@ -136,7 +89,7 @@ def test_view_state_comes_from_the_url(client: Any) -> None:
 ])
 def test_bad_url_values_fall_back_one_by_one(client: Any, query: str,
                                              expected: dict[str, Any]) -> None:
-    view = {"window": 10, "refresh": 3, "limit": 50, "username": "", "status": "", **expected}
+    view = {**DEFAULT_VIEW, **expected}
     assert page(client, query).config()["view"] == view
 
 
@@ -150,22 +103,6 @@ def test_every_status_is_offered_with_all(client: Any) -> None:
             values.append(attrs.get("value"))
     assert values == ["", *STATUSES]
     assert set(doc.config()["icons"]) == set(STATUSES)
-
-
-def assert_no_inline_code(doc: Page) -> None:
-    """No inline script, style element, style attribute or on* handler (CSP forbids them)."""
-    for tag, attrs in doc.tags:
-        assert tag != "style", "inline <style> element"
-        assert "style" not in attrs, f"style= attribute on <{tag}>"
-        handlers = [name for name in attrs if name.startswith("on")]
-        assert not handlers, f"handler attribute {handlers} on <{tag}>"
-        for name in ("href", "src", "action"):
-            assert not (attrs.get(name) or "").strip().lower().startswith("javascript:")
-    for attrs, text in doc.scripts:
-        if attrs.get("src"):
-            assert not text.strip(), "a <script src> with inline code"
-        else:
-            assert attrs.get("type") == "application/json", "inline executable <script>"
 
 
 @pytest.mark.parametrize("query", ["", "?kiosk=1&theme=light", "?username=%3Cscript%3E"])
@@ -216,6 +153,8 @@ def test_theme_from_url_then_cookie_then_dark(client: Any, query: str, cookie: s
     doc = page(client, query)
     assert doc.tags[0] == ("html", doc.tags[0][1])
     assert doc.tags[0][1]["data-theme"] == theme
+    chosen = query in ("?theme=light", "?theme=dark") or cookie == "light"
+    assert ("data-theme-auto" not in doc.tags[0][1]) is chosen  # else the system's preference
     assert doc.by_id("theme-toggle")[1]["aria-pressed"] == ("true" if theme == "light" else "false")
 
 
@@ -263,3 +202,36 @@ def test_icons_the_js_draws_are_inlined(client: Any) -> None:
         assert f"i-{icon}" in symbols, icon
     local = {a["href"][1:] for t, a in doc.tags if t == "use" and a.get("href", "").startswith("#")}
     assert local and local <= symbols
+
+
+def test_config_carries_the_vocabulary_the_js_must_not_copy(client: Any) -> None:
+    from livedash import validate
+    from livedash.schema import COLUMNS, FAILURES
+
+    config = page(client).config()
+    assert config["defaults"] == validate.DEFAULTS
+    assert config["choices"] == {"window": list(validate.WINDOWS),
+                                 "refresh": list(validate.REFRESHES),
+                                 "limit": list(validate.LIMITS)}
+    assert config["columns"] == list(COLUMNS)
+    assert config["statuses"] == list(STATUSES)
+    assert config["failures"] == list(FAILURES)
+
+
+def test_no_js_module_copies_the_defaults_or_the_columns() -> None:
+    """urlstate.js and table.js used to carry copies of validate.DEFAULTS and COLUMNS."""
+    for module in (STATIC / "js").rglob("*.js"):
+        text = module.read_text()
+        assert "window: 10, refresh: 3" not in text, module.name
+        assert not re.search(r'"ingress_server",\s*"ingress_time"', text), module.name
+        assert "minutes_ago" not in text, module.name
+
+
+def test_figure_cards_come_from_the_table_of_figures(client: Any) -> None:
+    from livedash.views.dashboard import FIGURES
+
+    doc = page(client)
+    kinds = {a["data-stat"]: a.get("data-kind") for t, a in doc.tags if "data-stat" in a}
+    for figures in FIGURES.values():
+        for figure in figures:
+            assert kinds[figure.key] == figure.kind

@@ -1,17 +1,24 @@
 """The live dashboard page (`GET /`); its data arrives over Socket.IO from the poller.
 
 Design decisions:
-- The whole view state lives in the URL (window, refresh, limit, username, status, theme,
-  kiosk) so a wall screen is a bookmark. The server renders the controls from it; each bad
-  value falls back to its own default (a typo in one parameter does not reset the others).
+- The whole view state lives in the URL (window, refresh, limit, username, status; and the
+  page-only keys kiosk, theme, paused, tz, detail) so a wall screen is a bookmark. The server
+  renders the controls from it; each bad value falls back to its own default (a typo in one
+  parameter does not reset the others).
 - No figures are rendered server-side: the first `stats`/`transactions` events fill the page
   within one tick, and the page says "Connecting…" until then.
-- Configuration reaches the page's JS through one `<script type="application/json">` block.
+- Configuration reaches the page's JS through one `<script type="application/json">` block,
+  and it carries the vocabulary the JS would otherwise copy: the view defaults and allowed
+  choices (validate), the table's columns and statuses (schema). One source of meaning.
+- The stat cards are built from one table of figures (FIGURES): the template loops over it
+  and the JS finds each card by its key, which is also the figure's path in the `stats`
+  payload (and the key of its level when the server sends levels).
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -19,9 +26,10 @@ from typing import Any
 from flask import Blueprint, current_app, render_template, request, url_for
 from markupsafe import Markup
 
-from .. import validate
+from .. import alarms, validate
+from ..assets import build_id
 from ..models import View
-from ..schema import STATUSES
+from ..schema import COLUMNS, FAILURES, STATUSES
 
 bp = Blueprint("dashboard", __name__)
 
@@ -30,17 +38,59 @@ _TRUE = ("1", "true", "yes", "on")
 STATUS_ICONS = {"COMPLETE": "check-circle-2", "SUBMITTED": "send", "TIMEOUT": "hourglass",
                 "EP_UNAVAILABLE": "wifi-off", "CD_UNAVAILABLE": "server-cog",
                 "BAD_REQUEST": "ban"}
-# Icons the page's JS draws (rows, toasts, placeholders): inlined as <symbol id="i-NAME">,
-# because Chromium re-fetches an external sprite for elements created later and shows nothing
-# when the server is unreachable, exactly when the rows must stay readable.
-JS_ICONS = (*STATUS_ICONS.values(), "copy", "filter", "list", "info", "alert-triangle")
+# Icons the page's JS draws (rows, toasts, placeholders, the detail panel): inlined as
+# <symbol id="i-NAME">, because Chromium re-fetches an external sprite for elements created
+# later and shows nothing when the server is unreachable, exactly when the rows must stay
+# readable.
+JS_ICONS = (*STATUS_ICONS.values(), "copy", "filter", "list", "info", "alert-triangle",
+            "clock", "x")
 SPRITE = Path(__file__).resolve().parent.parent / "static/vendor/lucide-static-1.62.0/sprite.svg"
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One stat card: `key` is its path in the stats payload; `kind` picks its formatter
+    (count, rate in bytes/s, per-second figure); `note` is "share" (its share of received),
+    another figure's key shown with `note_label` (short form, the words a wall screen drops),
+    or plain text (dropped on a wall screen)."""
+
+    key: str
+    label: str
+    icon: str
+    kind: str = "count"
+    status: str = ""
+    note: str = "share"
+    note_label: tuple[str, str] = ("", "")
+
+
+FIGURES = {
+    "ingress": (
+        Figure("ingress.bad_request", "Bad request", STATUS_ICONS["BAD_REQUEST"],
+               status="BAD_REQUEST"),
+        Figure("ingress.cd_unavailable", "CD unavailable", STATUS_ICONS["CD_UNAVAILABLE"],
+               status="CD_UNAVAILABLE"),
+    ),
+    "cd": (
+        Figure("cd.submitted", "Submitted", STATUS_ICONS["SUBMITTED"], status="SUBMITTED"),
+        Figure("cd.timeout", "Timeout", STATUS_ICONS["TIMEOUT"], status="TIMEOUT"),
+    ),
+    "egress": (
+        Figure("egress.complete", "Complete", STATUS_ICONS["COMPLETE"], status="COMPLETE",
+               note=""),
+        Figure("egress.ep_unavailable", "EP unavailable", STATUS_ICONS["EP_UNAVAILABLE"],
+               status="EP_UNAVAILABLE", note=""),
+        Figure("egress.throughput_bps", "Data rate", "gauge", kind="rate",
+               note="egress.avg_rate_bps", note_label=("avg", " per transfer")),
+        Figure("egress.tps", "Transactions / s", "activity", kind="tps",
+               note="all egress outcomes"),
+    ),
+}
 
 
 def _field(name: str) -> Any:
     """One view value from the URL through its validator, or its default when bad."""
     try:
-        return getattr(validate, name)(request.args.get(name, validate.DEFAULTS[name]))
+        return validate.field(name, request.args.get(name, validate.DEFAULTS[name]))
     except validate.ValidationError:
         return validate.DEFAULTS[name]
 
@@ -58,14 +108,23 @@ def inline_symbols() -> Markup:
     return Markup(f'<svg class="sprite" aria-hidden="true" hidden>{symbols}</svg>')
 
 
+def vocabulary() -> dict[str, Any]:
+    """What the JS must not copy: view defaults and choices, columns, statuses and groups."""
+    return {"defaults": dict(validate.DEFAULTS), "columns": list(COLUMNS),
+            "choices": {"window": list(validate.WINDOWS), "refresh": list(validate.REFRESHES),
+                        "limit": list(validate.LIMITS)},
+            "statuses": list(STATUSES), "failures": list(FAILURES), "icons": STATUS_ICONS}
+
+
 def page_options() -> dict[str, Any]:
     """Kiosk flag and the configuration block the page's JS reads."""
     kiosk = request.args.get("kiosk", "").strip().lower() in _TRUE
     settings = current_app.config["LIVEDASH"]
     return {"kiosk": kiosk, "symbols": inline_symbols(), "config": {
-        "statuses": list(STATUSES), "icons": STATUS_ICONS, "kiosk": kiosk,
-        "dbClock": settings.db_clock, "socketPath": f"{request.script_root}/socket.io",
-        "usersUrl": url_for("api.users")}}
+        **vocabulary(), "kiosk": kiosk, "dbClock": settings.db_clock,
+        "socketPath": f"{request.script_root}/socket.io", "usersUrl": url_for("api.users"),
+        "thresholds": alarms.thresholds(settings), "stuckAfter": settings.stuck_after,
+        "build": build_id(current_app)}}
 
 
 @bp.get("/")
@@ -75,6 +134,6 @@ def index() -> str:
     options = page_options()
     options["config"]["view"] = {name: getattr(view, name) for name in validate.DEFAULTS}
     return render_template("dashboard/index.html", view=view, statuses=STATUSES,
-                           status_icons=STATUS_ICONS,
+                           status_icons=STATUS_ICONS, figures=FIGURES,
                            windows=validate.WINDOWS, refreshes=validate.REFRESHES,
                            limits=validate.LIMITS, **options)
