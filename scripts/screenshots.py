@@ -3,8 +3,10 @@
 Usage: python scripts/screenshots.py [--database livedash_shots] [--out docs/screenshots]
 
 Creates (and afterwards drops) its own database from tests/schema.sql, seeds two hours of
-history with `livedash seed`, runs `livedash simulate` while shooting, serves the app with
-`livedash` on a free port and drives Debian's chromium through Playwright.
+history with `livedash seed` over 16 ingress and 16 egress servers, runs `livedash simulate`
+at 12 transfers/s while shooting, serves the app with `livedash` on a free port and drives
+Debian's chromium through Playwright. Dark and light shots set the system's colour scheme
+(the page follows it when no theme was chosen).
 """
 
 from __future__ import annotations
@@ -29,15 +31,45 @@ from tests.dbsetup import create_database, drop_database  # noqa: E402
 
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--no-first-run"]
-SHOTS = [  # name, path, viewport
-    ("dashboard-kiosk-1920-dark", "/?kiosk=1&window=30", (1920, 1080)),
-    ("dashboard-kiosk-1920-light", "/?kiosk=1&window=30&theme=light", (1920, 1080)),
-    ("dashboard-1366-dark", "/?window=10&limit=100", (1366, 768)),
-    ("dashboard-1366-light", "/?window=10&theme=light", (1366, 768)),
-    ("dashboard-390-dark", "/", (390, 844)),
-    ("dashboard-390-light", "/?theme=light", (390, 844)),
-    ("reports-form", "/reports", (1366, 900)),
-    ("admin", "/admin", (1366, 900)),
+SERVERS = "16"  # ingress-01..16 and egress-01..16: the wall screen has to cope with many
+RATE = "12"  # transfers/s, above the 10/s the wall screen is judged at
+
+
+def to_table(page: Page) -> None:
+    """Scroll the page to the table's card."""
+    page.evaluate("document.querySelector('.tx-card').scrollIntoView()")
+    page.mouse.move(2, 2)  # away from the rows: none is held under the pointer
+    page.wait_for_timeout(300)
+
+
+def open_detail(page: Page) -> None:
+    """Click the newest COMPLETE row: the detail panel with a full timeline."""
+    page.locator('#tx-table tbody tr[data-status="COMPLETE"]').first.click()
+    to_table(page)
+
+
+def pause(page: Page) -> None:
+    """Pause the table and let transfers arrive meanwhile."""
+    page.get_by_role("button", name="Pause").click()
+    to_table(page)
+    page.wait_for_timeout(4000)
+
+
+# name, path, viewport, the system's colour scheme, what to do before the shot
+SHOTS = [
+    ("dashboard-kiosk-1920-dark", "/?kiosk=1&window=30", (1920, 1080), "dark", None),
+    ("dashboard-kiosk-1920-light", "/?kiosk=1&window=30", (1920, 1080), "light", None),
+    ("dashboard-kiosk-1366-dark", "/?kiosk=1", (1366, 768), "dark", None),
+    ("dashboard-kiosk-3840-dark", "/?kiosk=1&window=60", (3840, 2160), "dark", None),
+    ("dashboard-1366-dark", "/?window=10&limit=100", (1366, 768), "dark", None),
+    ("dashboard-1366-light", "/?window=10", (1366, 768), "light", None),
+    ("dashboard-detail-dark", "/?refresh=1", (1366, 768), "dark", open_detail),
+    ("dashboard-paused-light", "/?refresh=1", (1366, 768), "light", pause),
+    ("dashboard-390-dark", "/", (390, 844), "dark", None),
+    ("dashboard-390-light", "/", (390, 844), "light", None),
+    ("dashboard-390-table-dark", "/", (390, 844), "dark", to_table),
+    ("reports-form", "/reports", (1366, 900), "dark", None),
+    ("admin", "/admin", (1366, 900), "dark", None),
 ]
 
 
@@ -75,9 +107,12 @@ def wait_up(url: str) -> None:
     raise SystemExit("server did not start")
 
 
-def shoot(page: Page, url: str, out: Path, name: str) -> None:
+def shoot(page: Page, url: str, out: Path, name: str,
+          action: Callable[[Page], None] | None) -> None:
     page.goto(url)
     page.wait_for_timeout(4000)  # a few ticks: charts drawn, rows in
+    if action:
+        action(page)
     page.screenshot(path=str(out / f"{name}.png"), full_page=name.startswith("reports"))
     print(f"wrote {out / name}.png")
 
@@ -105,9 +140,10 @@ def main() -> None:
     on_server(create_database, args.database)
     procs: list[subprocess.Popen[bytes]] = []
     try:
-        sh("seed", "--rows", "60000", "--hours", "2", env=env)
+        sh("seed", "--rows", "80000", "--hours", "2", "--servers", SERVERS, env=env)
         procs.append(subprocess.Popen([sys.executable, "-m", "livedash", "simulate", "--rate",
-                                       "15"], env=env, stdout=subprocess.DEVNULL))
+                                       RATE, "--servers", SERVERS], env=env,
+                                      stdout=subprocess.DEVNULL))
         procs.append(subprocess.Popen([sys.executable, "-m", "livedash", "--port", str(port)],
                                       env=env, stderr=subprocess.DEVNULL))
         base = f"http://127.0.0.1:{port}"
@@ -115,9 +151,10 @@ def main() -> None:
         time.sleep(3)
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=FLAGS)
-            for name, path, (width, height) in SHOTS:
-                page = browser.new_page(viewport={"width": width, "height": height})
-                shoot(page, base + path, out, name)
+            for name, path, (width, height), scheme, action in SHOTS:
+                page = browser.new_page(viewport={"width": width, "height": height},
+                                        color_scheme=scheme)
+                shoot(page, base + path, out, name, action)
                 page.close()
             page = browser.new_page(viewport={"width": 1100, "height": 1400})
             report_shot(page, base, out)

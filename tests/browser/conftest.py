@@ -10,12 +10,15 @@ import os
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
+from tests.conftest import SERVER
 from tests.servers import LiveServer
+from tests.tcpproxy import TcpProxy
 
 CHROMIUM = os.environ.get("LIVEDASH_TEST_CHROMIUM", "/usr/bin/chromium")
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -54,6 +57,16 @@ def server(tmp_path_factory: pytest.TempPathFactory, test_database: str) -> Iter
     s = LiveServer(tmp_path_factory.mktemp("server"), "browser")
     yield s
     s.stop()
+
+
+@pytest.fixture
+def proxied_server(tmp_path: Path, test_database: str) -> Iterator[tuple[LiveServer, TcpProxy]]:
+    """A server whose database connection passes a TcpProxy the test can cut and restore."""
+    proxy = TcpProxy((SERVER["host"], SERVER["port"]))
+    live = LiveServer(tmp_path, "proxied", MYSQL_PORT=str(proxy.port))
+    yield live, proxy
+    live.stop()
+    proxy.close()
 
 
 @dataclass

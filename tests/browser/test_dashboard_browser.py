@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -22,7 +21,7 @@ def rows(view: Watched):
 
 def open_dashboard(view: Watched, server, query: str = "") -> None:
     view.page.goto(f"{server.url}/{query}")
-    expect(view.page.locator("#conn-state")).to_have_attribute("data-state", "connected")
+    expect(view.page.locator("#conn-state")).to_have_attribute("data-socket", "connected")
 
 
 def test_renders_stat_columns_and_rows(view, server, add_row) -> None:
@@ -69,16 +68,15 @@ def test_insert_appears_and_update_changes_in_place(view, server, add_row, sql) 
     add_row(status="COMPLETE")
     open_dashboard(view, server, "?refresh=1")
     expect(rows(view)).to_have_count(1)
-    started = time.monotonic()
     tid = add_row(status="SUBMITTED", transit_s=None, offset_s=0.5)
     row = view.page.locator(f'#tx-table tr[data-id="{tid}"]')
-    expect(row).to_have_attribute("data-status", "SUBMITTED", timeout=3000)
-    assert time.monotonic() - started < 2.5  # within the 1 s refresh plus delivery
+    expect(row).to_have_attribute("data-status", "SUBMITTED")
+    expect(rows(view).first).to_have_attribute("data-id", tid)  # newest first
     row.evaluate("el => { el.dataset.mark = 'same-node'; }")
     with sql.cursor() as cur:
         cur.execute("UPDATE transactions SET status='COMPLETE', egress_server='out-2', "
                     "egress_time=UTC_TIMESTAMP(3) WHERE transaction_id=%s", (tid,))
-    expect(row).to_have_attribute("data-status", "COMPLETE", timeout=3000)
+    expect(row).to_have_attribute("data-status", "COMPLETE")
     assert row.get_attribute("data-mark") == "same-node"  # updated in place, not re-rendered
     expect(rows(view)).to_have_count(2)
     view.assert_clean()

@@ -5,7 +5,8 @@
  * - One chart instance per canvas for the page's life: data is replaced in place and drawn
  *   with animation off (a wall screen runs for weeks; no per-tick allocations or tweening).
  * - Colours come from the CSS custom properties, re-read on "themechange", so the charts
- *   follow the theme like everything else.
+ *   follow the theme like everything else; the tick labels follow the page's type size,
+ *   re-read when the layout changes (a wall screen scales its type with the viewport).
  */
 
 const Chart = window.Chart;
@@ -19,11 +20,13 @@ function withAlpha(hex, alpha) {
   return /^#[0-9a-f]{6}$/i.test(hex) ? `${hex}${a}` : hex;
 }
 
-/** Labels for the minutes of a series: "HH:MM" of each minute's start when the payload has
- * `minute_starts`, else "−Nm" from `minutes_ago`. */
-export function minuteLabels(series) {
-  if (Array.isArray(series.minute_starts)) return series.minute_starts.map((s) => String(s).slice(11, 16));
-  return series.minutes_ago.map((m) => (m === 0 ? "now" : `−${m}m`));
+/** "HH:MM" labels for the minutes of a series, from each minute's start (`minute_starts`,
+ * stored times), in the page's zone when one is given (a TimeZone). */
+export function minuteLabels(series, zone = null) {
+  return (series.minute_starts || []).map((start) => {
+    const text = String(start);
+    return (zone ? zone.stored(`${text.slice(0, 16)}:00`).time : text.slice(11)).slice(0, 5);
+  });
 }
 
 if (Chart) {
@@ -72,11 +75,12 @@ export class MiniChart {
     };
   }
 
-  /** Apply the current theme's colours. */
+  /** Apply the current theme's colours and the page's type size (a wall screen scales it). */
   restyle() {
     if (!this.chart) return;
     const color = cssVar(this.colorVar);
-    const text = cssVar("--text-dim");
+    const text = cssVar("--text-muted");
+    const size = Math.round(parseFloat(getComputedStyle(document.documentElement).fontSize) * 0.7);
     const grid = withAlpha(cssVar("--border"), 0.7);
     const dataset = this.chart.data.datasets[0];
     dataset.borderColor = color;
@@ -84,6 +88,8 @@ export class MiniChart {
     const { x, y } = this.chart.options.scales;
     x.ticks.color = text;
     y.ticks.color = text;
+    x.ticks.font = { size };
+    y.ticks.font = { size };
     y.grid.color = grid;
     x.border.color = grid;
     this.chart.update(); // a full update: "none" would keep the elements' cached colours

@@ -2,15 +2,20 @@
  * The one formatter of figures for the browser: counts, bytes, rates, durations, times.
  *
  * Decisions:
- * - Decimal units throughout (1 KB = 1,000 bytes; B, KB, MB, GB, TB, PB), for file sizes and
- *   data rates alike, as network rates are conventionally decimal. The page says so once.
+ * - SI units throughout, written as SI writes them: B, kB, MB, GB, TB, PB, EB (1 kB = 1,000
+ *   bytes), for file sizes and data rates alike, as network rates are conventionally decimal.
+ *   The page says so once. EB is there because BIGINT's maximum is 9.2 EB.
  * - Every non-integer figure shows exactly one decimal place (the spec); counts are integers
  *   with thousands separators. Values are scaled so the number stays below 1,000.
- * - Database times are naive ISO strings in the database clock's zone; they are shown as
- *   stored (sliced, never re-zoned through Date), so the table matches the database.
+ * - A file size may arrive as a number or as a string of the exact integer (a BIGINT exceeds
+ *   2^53, so the server sends it as text). Scaled figures go through Number() (one decimal
+ *   place needs no more precision); the exact digits (`exactCount`) come from the text itself
+ *   and never pass through a float.
+ * - Database times are naive ISO strings in the database clock's zone; this module slices
+ *   them as stored. Moving them into another zone is lib/timezone.js's job.
  */
 
-const UNITS = ["B", "KB", "MB", "GB", "TB", "PB"];
+const UNITS = ["B", "kB", "MB", "GB", "TB", "PB", "EB"];
 const STEP = 1000;
 const oneDecimal = new Intl.NumberFormat("en-US", { minimumFractionDigits: 1, maximumFractionDigits: 1 });
 const whole = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
@@ -20,6 +25,13 @@ export const DASH = "–";
 
 function isNumber(value) {
   return typeof value === "number" && Number.isFinite(value);
+}
+
+/** A number, or a string holding one, as a Number (NaN for anything else). */
+export function toNumber(value) {
+  if (isNumber(value)) return value;
+  if (typeof value === "string" && /^-?\d+(\.\d+)?$/.test(value.trim())) return Number(value);
+  return NaN;
 }
 
 /** A number with exactly one decimal place, e.g. 0.4, 1,234.5. */
@@ -32,21 +44,30 @@ export function count(value) {
   return isNumber(value) ? whole.format(value) : DASH;
 }
 
+/** An exact integer (number or digit string, any size) with thousands separators. */
+export function exactCount(value) {
+  const text = String(value ?? "").trim();
+  if (!/^-?\d+$/.test(text)) return DASH;
+  return BigInt(text).toLocaleString("en-US");
+}
+
 /** A percentage with one decimal place of part/total, or a dash when total is 0. */
 export function share(part, total) {
   return isNumber(part) && isNumber(total) && total > 0 ? `${oneDecimal.format((part / total) * 100)} %` : DASH;
 }
 
-/** Scale a byte figure: {value: "12.3", unit: "MB"}; bytes below 1 KB stay whole. */
+/** Scale a byte figure (number or digit string): {value: "12.3", unit: "MB"}; bytes below
+ * 1 kB stay whole. */
 export function scaleBytes(bytes) {
-  if (!isNumber(bytes)) return { value: DASH, unit: "" };
-  let value = Math.abs(bytes);
+  const n = toNumber(bytes);
+  if (!isNumber(n)) return { value: DASH, unit: "" };
+  let value = Math.abs(n);
   let i = 0;
   while (value >= STEP - 0.05 && i < UNITS.length - 1) {
     value /= STEP;
     i += 1;
   }
-  const signed = Math.sign(bytes) * value;
+  const signed = Math.sign(n) * value;
   return { value: i === 0 ? whole.format(signed) : oneDecimal.format(signed), unit: UNITS[i] };
 }
 
@@ -54,6 +75,12 @@ export function scaleBytes(bytes) {
 export function bytes(value) {
   const { value: number, unit } = scaleBytes(value);
   return unit ? `${number} ${unit}` : number;
+}
+
+/** A file size to the byte: "9,223,372,036,854,775,807 bytes". */
+export function exactBytes(value) {
+  const digits = exactCount(value);
+  return digits === DASH ? DASH : `${digits} bytes`;
 }
 
 /** A data rate split for display: {value: "12.3", unit: "MB/s"}; always one decimal. */
@@ -70,7 +97,7 @@ export function rate(bytesPerSecond) {
   return unit ? `${value} ${unit}` : value;
 }
 
-/** A duration in seconds: "6.4 s", "2 m 05.3 s", "1 h 02 m"; a dash for none. */
+/** A duration in seconds: "6.4 s", "2 m 05.3 s", "1 h 02 m", "−2.0 s"; a dash for none. */
 export function duration(seconds) {
   if (!isNumber(seconds)) return DASH;
   const sign = seconds < 0 ? "−" : "";
@@ -86,12 +113,17 @@ export function duration(seconds) {
   return `${sign}${h} h ${String(m).padStart(2, "0")} m`;
 }
 
+/** A whole-second age: "12 s", "3 m 05 s", "2 h 10 m". */
+export function age(seconds) {
+  const s = Math.max(0, Math.floor(seconds));
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} m ${String(s % 60).padStart(2, "0")} s`;
+  return `${Math.floor(s / 3600)} h ${String(Math.floor((s % 3600) / 60)).padStart(2, "0")} m`;
+}
+
 /** "Updated … ago" wording for a number of whole seconds. */
 export function ago(seconds) {
-  const s = Math.max(0, Math.floor(seconds));
-  if (s < 60) return `${s} s ago`;
-  if (s < 3600) return `${Math.floor(s / 60)} m ${s % 60} s ago`;
-  return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} m ago`;
+  return `${age(seconds)} ago`;
 }
 
 /** Split a stored time "2026-11-29T04:35:12.123" into {date: "2026-11-29", time: "04:35:12.123"}. */

@@ -1,51 +1,58 @@
 /**
- * Freshness of what the page shows: the connection indicator, "updated N s ago", the poller
- * lag chip, the demo banner and the stale banner.
+ * Freshness of what the page shows: the status chip, "updated N s ago", the poller lag chip,
+ * the demo banner, the outage banner and the age of each statistics block.
  *
  * Decisions:
- * - "Updated N s ago" counts from when the browser received the last data (the server's
- *   `as_of` is in the database clock, which need not match the browser's); `as_of` itself is
- *   what the stale banner quotes as the time of the figures.
- * - Figures are never blanked: while the database is down, or the socket has been lost for a
- *   while, the last figures stay under a banner that says since when and how old they are.
- * - Times are shown in the database clock's zone (UTC when LIVEDASH_DB_CLOCK=utc), like the
- *   table, so every time on the page is comparable.
+ * - What the chip and banner say is decided in lib/chip.js (one place); this module gathers
+ *   the facts (socket state, health events, arrivals) and renders them every second.
+ * - Ages count from when the browser received the data (the server's `as_of` is in the
+ *   database clock, which need not match the browser's); `as_of` itself is what the banner
+ *   quotes as the time of the figures.
+ * - Figures are never blanked: while the database is down, or the socket has been lost, the
+ *   last figures stay under a banner that says since when and how old they are, and each
+ *   statistics block older than two of its ticks says how old it is.
+ * - The table gets a note only when the feed itself is stale: `transactions` messages come
+ *   only when the table changed, so a quiet table is not an old one.
  */
 
-import { ago, clock, decimal } from "./format.js";
+import { describe } from "./chip.js";
+import { age, ago, decimal } from "./format.js";
 
-const LOST_BANNER_AFTER_S = 10;
 // The lag chip is a warning: below half a second a tick starting late is scheduling noise (the
 // figures are as fresh as a 1 s tick allows), and a permanent amber chip on a wall screen
 // teaches operators to ignore it.
 const LAG_SHOWN_S = 0.5;
-const LABELS = { connecting: "Connecting…", connected: "Live", reconnecting: "Reconnecting…", offline: "Offline" };
 
 export class LiveStatus {
   /**
-   * @param {object} opts {conn, ago, lag, stale, demo: elements; utc: bool; refresh: () => s;
-   *                       onStale: (bool) => void}
+   * @param {object} opts {chip, ago, lag, banner, demo, blockAges: [el], tableAge: el;
+   *   zone: TimeZone; refresh: () => s; onStale: (bool) => void}
    */
   constructor(opts) {
     this.el = opts;
-    this.utc = opts.utc;
-    this.state = "connecting";
+    this.zone = opts.zone;
+    this.connected = false;
+    this.everConnected = false;
+    this.connectingSince = Date.now();
     this.lostAt = null;
     this.receivedAt = null;
+    this.statsAt = null;
+    this.stats = null;
     this.asOf = null;
     this.health = { database: opts.demo.hidden ? "up" : "demo" };
     setInterval(() => this.render(), 1000);
   }
 
   /** The socket's state changed ("connecting" | "connected" | "reconnecting" | "offline"). */
-  setConnection(state, detail) {
-    if (state === "connected") this.lostAt = null;
-    else if (this.lostAt === null) this.lostAt = Date.now();
-    this.state = state;
-    const { conn } = this.el;
-    conn.dataset.state = state;
-    const attempt = state === "reconnecting" && typeof detail === "number" ? ` (try ${detail})` : "";
-    conn.textContent = LABELS[state] + attempt;
+  setConnection(state) {
+    this.connected = state === "connected";
+    if (this.connected) {
+      this.everConnected = true;
+      this.lostAt = null;
+    } else if (this.everConnected && this.lostAt === null) {
+      this.lostAt = Date.now();
+    }
+    this.el.chip.dataset.socket = state;
     this.render();
   }
 
@@ -56,7 +63,14 @@ export class LiveStatus {
     this.render();
   }
 
-  /** A `health` event: {database, down_since, error, lag_s}. */
+  /** A `stats` payload arrived (its own block ages and the chip's "Filling"). */
+  receivedStats(stats) {
+    this.stats = stats;
+    this.statsAt = Date.now();
+    this.received(stats.as_of);
+  }
+
+  /** A `health` event: {database, since, down_since, error, lag_s, overdue_s, build}. */
   setHealth(health) {
     this.health = health || {};
     this.el.demo.hidden = this.health.database !== "demo";
@@ -67,45 +81,48 @@ export class LiveStatus {
     this.render();
   }
 
-  /** A server time (ISO) as HH:MM:SS in the page's zone. */
-  timeOf(date) {
-    return `${clock(date, this.utc)}${this.utc ? " UTC" : ""}`;
-  }
-
-  figuresTime() {
-    if (!this.asOf) return "no figures have been received yet";
-    return `figures below are from ${this.asOf.slice(11, 19)}${this.utc ? " UTC" : ""}`;
-  }
-
-  staleMessage() {
-    if (this.health.database === "down") {
-      const since = this.health.down_since ? new Date(this.health.down_since) : null;
-      const when = since && !Number.isNaN(since.getTime())
-        ? `since ${this.timeOf(since)} (${ago((Date.now() - since.getTime()) / 1000)})` : "";
-      return `Database unavailable ${when} — ${this.figuresTime()}.`;
-    }
-    if (this.lostAt !== null && (Date.now() - this.lostAt) / 1000 >= LOST_BANNER_AFTER_S) {
-      return `Connection to the server lost ${ago((Date.now() - this.lostAt) / 1000)}; reconnecting — ${this.figuresTime()}.`;
-    }
-    return "";
+  facts() {
+    return { everConnected: this.everConnected, connected: this.connected, lostAt: this.lostAt,
+      health: this.health, stats: this.stats, statsAt: this.statsAt, asOf: this.asOf,
+      tick: this.el.refresh(), now: Date.now(), zone: this.zone, connectingSince: this.connectingSince };
   }
 
   render() {
-    const message = this.staleMessage();
-    const banner = this.el.stale;
-    banner.hidden = !message;
-    const text = banner.querySelector(".banner-text");
-    if (text.textContent !== message) text.textContent = message;
-    this.el.onStale(Boolean(message) || this.state !== "connected");
+    const d = describe(this.facts());
+    const { chip, banner } = this.el;
+    chip.dataset.state = d.state;
+    setText(chip, d.text);
+    chip.title = d.title;
+    banner.hidden = !d.banner;
+    setText(banner.querySelector(".banner-text"), d.banner);
+    this.el.onStale(d.state === "stale" || d.state === "failing");
+    this.renderAges(d);
     this.renderAgo();
+  }
+
+  /** Each statistics block older than two ticks says how old it is; the table, when stale. */
+  renderAges(d) {
+    const old = this.statsAt !== null && Date.now() - this.statsAt > 2 * this.el.refresh() * 1000;
+    const text = old ? `figures ${age((Date.now() - this.statsAt) / 1000)} old` : "";
+    for (const el of this.el.blockAges) {
+      el.hidden = !old;
+      setText(el, text);
+    }
+    const stale = (d.state === "stale" || d.state === "failing") && this.receivedAt !== null;
+    this.el.tableAge.hidden = !stale;
+    if (stale) setText(this.el.tableAge, `rows as of ${this.zone.instant(new Date(this.receivedAt))}`);
   }
 
   renderAgo() {
     const { ago: el } = this.el;
     if (this.receivedAt === null) return;
-    const age = (Date.now() - this.receivedAt) / 1000;
-    el.textContent = `updated ${ago(age)}`;
-    el.title = this.asOf ? `Server time of the last update: ${this.asOf.replace("T", " ")}` : "";
-    el.classList.toggle("is-late", age > this.el.refresh() * 2 + 2);
+    const seconds = (Date.now() - this.receivedAt) / 1000;
+    setText(el, `updated ${ago(seconds)}`);
+    el.title = this.asOf ? `Server time of the last update: ${this.zone.storedFull(this.asOf)} (${this.zone.storedLabel})` : "";
+    el.classList.toggle("is-late", seconds > this.el.refresh() * 2 + 2);
   }
+}
+
+function setText(el, text) {
+  if (el.textContent !== text) el.textContent = text;
 }

@@ -8,7 +8,8 @@
  * - States for the indicator: "connecting" (first attempt), "connected", "reconnecting"
  *   (lost, retrying), "offline" (the browser is offline, or OFFLINE_AFTER attempts failed;
  *   retrying continues).
- * - Subscribing while disconnected only records the view; the next connect sends it.
+ * - Subscribing while disconnected only records the view; the next connect sends it. The
+ *   subscribe's ack goes to `onAck` (the page matches messages to its view with it).
  */
 
 import { io } from "../../vendor/socket.io-client-4.8.4/socket.io.esm.min.js";
@@ -21,12 +22,14 @@ export class LiveFeed {
    * @param {string} opts.path        Socket.IO path (e.g. "/socket.io")
    * @param {object} opts.handlers    {stats, transactions, health, error}: event callbacks
    * @param {function} opts.onState   (state, detail) for the connection indicator
-   * @param {function} opts.onSubscribed  (view) after each subscribe was sent
+   * @param {function} [opts.onSubscribed]  (view) after each subscribe was sent
+   * @param {function} [opts.onAck]  (ack) when the server answered a subscribe
    */
-  constructor({ path, handlers, onState, onSubscribed }) {
+  constructor({ path, handlers, onState = () => {}, onSubscribed = () => {}, onAck = () => {} }) {
     this.view = null;
     this.onState = onState;
     this.onSubscribed = onSubscribed;
+    this.onAck = onAck;
     this.socket = io({ path, reconnectionDelay: 1000, reconnectionDelayMax: 10000, timeout: 10000 });
     for (const [event, handler] of Object.entries(handlers)) this.socket.on(event, handler);
     this.bindConnection();
@@ -65,6 +68,6 @@ export class LiveFeed {
     const view = { ...this.view };
     this.onSubscribed(view);
     // A refusal also arrives as an `error` event, which the page shows as a toast.
-    this.socket.emit("subscribe", view);
+    this.socket.emit("subscribe", view, (ack) => this.onAck(ack));
   }
 }

@@ -3,27 +3,40 @@
  * from a `stats` event (the /api/stats payload).
  *
  * Decisions:
- * - Elements are found once by data-stat / data-share / data-breakdown attributes (the same
- *   hooks tests use) and patched in place; a figure's DOM is only touched when its text
- *   changes, breakdown rows are keyed by server name.
+ * - The figure cards come from the server's table of figures (views/dashboard.py FIGURES):
+ *   each is found once by its data-stat key (its path in the payload) and formatted by its
+ *   data-kind; a figure's DOM is only touched when its text changes, and then it is fitted
+ *   to its card (lib/fit.js), never cut.
+ * - Breakdowns list servers busiest first (`busiestFirst`, the one sort: the server sends
+ *   them sorted too, sorting twice is harmless). Where the space is bounded (a wall screen)
+ *   they show the busiest N that fit and "+K more"; rows are keyed by server name.
  * - Shares ("4.2 % of received") are derived only from payload counts, never re-computed
  *   rates, so the page cannot disagree with /api/stats.
  */
 
 import { MiniChart, minuteLabels } from "./charts.js";
+import { fitText, rowsThatFit } from "./fit.js";
 import { count, decimal, rate, rateParts, share } from "./format.js";
 
 function pick(stats, key) {
   return key.split(".").reduce((obj, part) => (obj == null ? undefined : obj[part]), stats);
 }
 
-/** The columns of each breakdown table: [field, formatter(value, stats)]. */
+/** `servers` sorted busiest first by `weight(row)`, ties by server name (stable on screen). */
+export function busiestFirst(servers, weight) {
+  return [...(servers || [])].sort((a, b) => weight(b) - weight(a)
+    || String(a.server).localeCompare(String(b.server)));
+}
+
+const n = (value) => (typeof value === "number" ? value : 0);
+
+/** Each breakdown table: its rows (busiest first) and one formatter per column. */
 const BREAKDOWNS = {
-  ingress: { rows: (s) => s.ingress.servers, cells: [
+  ingress: { rows: (s) => busiestFirst(s.ingress.servers, (r) => n(r.total)), cells: [
     (r) => r.server, (r) => count(r.total), (r) => count(r.bad_request), (r) => count(r.cd_unavailable)] },
-  cd: { rows: (s) => s.ingress.servers.filter((r) => r.submitted > 0), cells: [
+  cd: { rows: (s) => busiestFirst(s.ingress.servers.filter((r) => r.submitted > 0), (r) => n(r.submitted)), cells: [
     (r) => r.server, (r) => count(r.submitted), (r, s) => share(r.submitted, s.cd.submitted)] },
-  egress: { rows: (s) => s.egress.servers, cells: [
+  egress: { rows: (s) => busiestFirst(s.egress.servers, (r) => n(r.complete) + n(r.ep_unavailable)), cells: [
     (r) => r.server, (r) => count(r.complete), (r) => count(r.ep_unavailable),
     (r) => rate(r.throughput_bps), (r) => decimal(r.tps)] },
 };
@@ -34,6 +47,8 @@ const EMPTY_BREAKDOWN = {
   egress: (w) => `No egress in the last ${w} minutes`,
 };
 
+const FORMATS = { count, tps: decimal };
+
 export class StatsPanel {
   /** @param {HTMLElement} root  the #stats section */
   constructor(root) {
@@ -42,8 +57,11 @@ export class StatsPanel {
     this.shares = [...root.querySelectorAll("[data-share]")];
     this.tables = {};
     for (const name of Object.keys(BREAKDOWNS)) {
-      this.tables[name] = root.querySelector(`[data-breakdown="${name}"] tbody`);
+      this.tables[name] = root.querySelector(`[data-breakdown="${name}"]`);
     }
+    this.cap = Infinity; // rows a breakdown may show: a number, or "fit" (its box decides)
+    this.last = null;
+    this.zone = null;
     this.charts = {
       ingress: new MiniChart(root.querySelector("#chart-ingress"),
         { kind: "bar", colorVar: "--st-bad-request", format: count, integer: true }),
@@ -60,18 +78,39 @@ export class StatsPanel {
 
   /** Show one `stats` payload. */
   render(stats) {
-    for (const el of this.figures) setFigure(el, el.dataset.stat, pick(stats, el.dataset.stat));
+    this.last = stats;
+    for (const el of this.figures) setFigure(el, pick(stats, el.dataset.stat));
     for (const el of this.shares) {
-      const text = stats.total > 0 ? `${share(pick(stats, el.dataset.share), stats.total)} of received` : "\u00a0";
+      const text = share(pick(stats, el.dataset.share), stats.total);
       if (el.textContent !== text) el.textContent = text;
     }
     for (const name of Object.keys(BREAKDOWNS)) this.renderBreakdown(name, stats);
     this.renderCharts(stats);
   }
 
+  /** Chart labels in this zone from now on (a TimeZone). */
+  setZone(zone) {
+    this.zone = zone;
+    if (this.last) this.renderCharts(this.last);
+  }
+
+  /** How many rows each breakdown shows: "fit" (as many as its box holds: a wall screen), a
+   * number (a phone), or Infinity (every server). */
+  setCap(cap) {
+    this.cap = cap;
+    this.refit();
+  }
+
+  /** Re-measure after a size change: figures fitted again, breakdowns re-cut. */
+  refit() {
+    for (const el of this.figures) if (el.classList.contains("figure-value")) fitText(el);
+    for (const chart of Object.values(this.charts)) chart.restyle();
+    if (this.last) for (const name of Object.keys(BREAKDOWNS)) this.renderBreakdown(name, this.last);
+  }
+
   renderCharts(stats) {
     const { series } = stats;
-    const labels = minuteLabels(series);
+    const labels = minuteLabels(series, this.zone);
     this.charts.ingress.update(series.ingress_errors, labels);
     this.charts.cd.update(series.cd, labels);
     this.charts.egress.update(series.throughput_bps, labels);
@@ -82,29 +121,58 @@ export class StatsPanel {
     }
   }
 
+  /** How many body rows the breakdown may show (its box decides when the cap is "fit"). */
+  capacity(table) {
+    if (this.cap !== "fit") return this.cap;
+    const box = table.parentElement;
+    const head = table.tHead.offsetHeight;
+    const row = table.tBodies[0].rows[0];
+    return rowsThatFit(box.clientHeight - head, row ? row.offsetHeight : head);
+  }
+
+  /** Fill one breakdown; when bounded, drop rows until the table fits its box (row heights
+   * differ by a pixel or two: the estimate can be one too many). */
   renderBreakdown(name, stats) {
-    const tbody = this.tables[name];
+    const table = this.tables[name];
     const spec = BREAKDOWNS[name];
     const rows = spec.rows(stats);
     if (rows.length === 0) {
-      const tr = document.createElement("tr");
-      tr.className = "none";
-      const td = document.createElement("td");
-      td.colSpan = spec.cells.length;
-      td.textContent = EMPTY_BREAKDOWN[name](stats.window_minutes);
-      tr.append(td);
-      tbody.replaceChildren(tr);
+      table.tBodies[0].replaceChildren(noteRow("none", spec.cells.length, EMPTY_BREAKDOWN[name](stats.window_minutes)));
       return;
     }
+    let room = Math.max(1, this.capacity(table));
+    this.fillBreakdown(table, spec, rows, room, stats);
+    const box = table.parentElement;
+    while (this.cap === "fit" && room > 1 && table.offsetHeight > box.clientHeight + 0.5) {
+      room -= 1;
+      this.fillBreakdown(table, spec, rows, room, stats);
+    }
+  }
+
+  fillBreakdown(table, spec, rows, room, stats) {
+    const tbody = table.tBodies[0];
+    const shown = rows.length > room ? rows.slice(0, room - 1) : rows;
     const existing = new Map([...tbody.rows].map((tr) => [tr.dataset.server, tr]));
-    const ordered = rows.map((row) => {
+    const ordered = shown.map((row) => {
       const tr = existing.get(row.server) || newRow(spec.cells.length);
       tr.dataset.server = row.server;
       spec.cells.forEach((cell, i) => setCell(tr.cells[i], cell(row, stats)));
       return tr;
     });
+    const rest = rows.length - shown.length;
+    if (rest > 0) ordered.push(noteRow("more", spec.cells.length, `+${rest} more`));
     tbody.replaceChildren(...ordered);
   }
+}
+
+function noteRow(cls, span, text) {
+  const tr = document.createElement("tr");
+  tr.className = cls;
+  const td = document.createElement("td");
+  td.colSpan = span;
+  td.textContent = text;
+  tr.append(td);
+  return tr;
 }
 
 function newRow(cells) {
@@ -120,8 +188,9 @@ function setCell(td, text) {
   }
 }
 
-function setFigure(el, key, value) {
-  if (key.endsWith("_bps")) {
+function setFigure(el, value) {
+  const kind = el.dataset.kind || "count";
+  if (kind === "rate") {
     const { value: number, unit } = rateParts(value);
     const text = `${number} ${unit}`;
     if (el.dataset.text === text) return;
@@ -130,8 +199,10 @@ function setFigure(el, key, value) {
     unitEl.className = "unit";
     unitEl.textContent = unit;
     el.replaceChildren(document.createTextNode(number), document.createTextNode(" "), unitEl);
-    return;
+  } else {
+    const text = (FORMATS[kind] || count)(value);
+    if (el.textContent === text) return;
+    el.textContent = text;
   }
-  const text = key.endsWith("tps") ? decimal(value) : count(value);
-  if (el.textContent !== text) el.textContent = text;
+  if (el.classList.contains("figure-value")) fitText(el);
 }
