@@ -1,15 +1,17 @@
-"""What one poller tick costs, statement by statement: calls, rows read and time per tick.
+"""What one tick of the live path costs, statement by statement: calls, rows read, time.
 
-    python bench/bench_tick.py --database livedash_bench --views 8 --seconds 30
+    python bench/bench_tick.py --database livedash_bench --seconds 60
 
-Runs the app's real `Poller` in this process on the given database (as a SELECT-only user,
-with MariaDB's user statistics on: see common.py) with the 8 view keys of bench_viewers.py,
-all on one refresh tier, and ticks it every `--refresh` seconds as its tier task would. A
-stand-in for Flask-SocketIO takes the emits, so only database work is timed. Every
-`livedash.queries` function is wrapped to attribute its rows read (the app user's ROWS_READ
-delta; ticks run one statement at a time) and its time to the caller, e.g.
-`groups_between <- refresh` (the hot span) or `groups_between <- window` (a window's edge).
-The simulator should be writing (`livedash simulate --rate 100`) while this runs.
+Runs the app's real `LiveSource` (change feed + table views) in this process on the given
+database, as the SELECT-only app user with MariaDB's user statistics on (common.py), with
+the table keys of the 8 views of bench_viewers.py, ticking every `--refresh` seconds as the
+scheduler would. Every function of `livedash.queries.live` and `queries.db_now` is wrapped
+to charge its rows read (the app user's ROWS_READ delta: this process is the user's only
+client, one statement at a time) and its time to '<statement> <- <caller>', e.g.
+`second_groups <- _fill` (a verification or a fill slice) or `rows_since <- read_changes`.
+The simulator should be writing (`livedash simulate --rate R`) while this runs; the first
+fill is waited out and not measured. The rows the simulator changed meanwhile are read from
+the table (rows inserted in the period, plus as many settles).
 """
 
 from __future__ import annotations
@@ -29,32 +31,10 @@ import common
 
 from livedash import queries
 from livedash.db import Database
-from livedash.poller import Poller
+from livedash.payload import stats_payload
+from livedash.queries import live
+from livedash.source import LiveSource
 from livedash.validate import view
-
-
-class QuietSocketIO:
-    """Takes the poller's emits and room changes; starts no background task."""
-
-    class Server:
-        """The rooms part of python-socketio's server."""
-
-        def enter_room(self, *args: Any, **kwargs: Any) -> None:
-            """Rooms do not matter here."""
-
-        def leave_room(self, *args: Any, **kwargs: Any) -> None:
-            """Rooms do not matter here."""
-
-    def __init__(self) -> None:
-        self.server = self.Server()
-        self.emits = 0
-
-    def emit(self, *args: Any, **kwargs: Any) -> None:
-        """Count, do not send."""
-        self.emits += 1
-
-    def start_background_task(self, *args: Any, **kwargs: Any) -> None:
-        """The benchmark drives the ticks itself."""
 
 
 class Ledger:
@@ -82,15 +62,17 @@ class Ledger:
         return timed
 
     def install(self) -> None:
-        """Wrap every public statement function of livedash.queries (first argument `db`)."""
-        for name, fn in vars(queries).items():
-            if inspect.isfunction(fn) and not name.startswith("_") and \
-                    list(inspect.signature(fn).parameters)[:1] == ["db"]:
-                setattr(queries, name, self.wrap(name, fn))
+        """Wrap the live path's statement functions (first argument `db`)."""
+        for module in (live, queries):
+            for name, fn in list(vars(module).items()):
+                if inspect.isfunction(fn) and not name.startswith("_") and \
+                        fn.__module__ == module.__name__ and \
+                        list(inspect.signature(fn).parameters)[:1] == ["db"]:
+                    setattr(module, name, self.wrap(name, fn))
 
 
-def tick_table(ledger: Ledger, ticks: int, durations: list[float]) -> str:
-    """Markdown: per statement label, per tick; and a total line."""
+def tick_table(ledger: Ledger, ticks: int, durations: list[float], changed: float) -> str:
+    """Markdown: per statement label, per tick; a total line; read ÷ changed."""
     rows = sorted(ledger.totals.items(), key=lambda kv: -kv[1][1])
     body = [[label, calls / ticks, round(read / ticks), 1000 * secs / ticks]
             for label, (calls, read, secs) in rows]
@@ -100,43 +82,52 @@ def tick_table(ledger: Ledger, ticks: int, durations: list[float]) -> str:
                                    "ms/tick"], body)
     p50, p95 = (common.percentile(durations, q) for q in (0.5, 0.95))
     return (f"{table}\n\n{ticks} ticks; tick duration p50 {1000 * p50:.0f} ms, p95 "
-            f"{1000 * p95:.0f} ms, max {1000 * max(durations):.0f} ms")
+            f"{1000 * p95:.0f} ms, max {1000 * max(durations):.0f} ms; rows changed "
+            f"{changed:,.0f}/tick, read ÷ changed {read / ticks / changed:.2f}")
+
+
+def tick(source: LiveSource, keys: set[Any]) -> float:
+    """One tick as the scheduler runs it (payloads of the three windows included)."""
+    started = time.monotonic()
+    with source.ticking(keys):
+        pass
+    for window in (10, 30, 60):
+        stats_payload(source, window, source.settings)
+    return time.monotonic() - started
+
+
+def changed_rows(admin: Any, seconds: float) -> float:
+    """Rows the simulator changed in the last `seconds`: arrivals, and as many settles."""
+    return 2 * common.insert_rate(admin, seconds) * seconds
 
 
 def run(args: argparse.Namespace) -> str:
-    """Subscribe the views, fill, then tick for `--seconds` and tabulate."""
+    """Fill, then tick for `--seconds` and tabulate."""
     settings = common.bench_settings(args.database)
     admin = common.admin_connection(settings, args.database)
     with common.app_user(settings):
-        app_settings = settings.replace(mysql_user=common.APP_USER,
-                                        mysql_password=common.APP_PASSWORD)
-        db = Database(app_settings)
+        db = Database(settings.replace(mysql_user=common.APP_USER,
+                                       mysql_password=common.APP_PASSWORD))
         db.probe()
         username = args.username or common.pick_username(admin)
-        poller = Poller(QuietSocketIO(), db)  # type: ignore[arg-type]
-        views = [view({**v, "refresh": args.refresh})
-                 for v in common.view_mix(username)[:args.views]]
-        for i, v in enumerate(views):
-            poller.subscribe(f"viewer-{i}", v)
-        poller._tick(views)  # the first fill, not measured
+        keys = {view({**v, "refresh": args.refresh}).table
+                for v in common.view_mix(username)[:args.views]}
+        source = LiveSource(db, db.settings)
+        tick(source, keys)
+        while not stats_payload(source, 60, db.settings)["previous"]["complete"]:
+            tick(source, keys)  # the first fill, not measured
         ledger = Ledger(admin)
         ledger.install()
-        durations = tick_loop(poller, views, args.seconds, args.refresh)
+        durations, started = [], time.monotonic()
+        while time.monotonic() - started < args.seconds:
+            begun = time.monotonic()
+            durations.append(tick(source, keys))
+            time.sleep(max(0.0, begun + args.refresh - time.monotonic()))
+        changed = changed_rows(admin, time.monotonic() - started) / len(durations)
         db.close()
-    return (f"{len(views)} views (probe user `{username}`), refresh {args.refresh} s\n\n"
-            + tick_table(ledger, len(durations), durations))
-
-
-def tick_loop(poller: Poller, views: list[Any], seconds: float, refresh: int) -> list[float]:
-    """Tick on schedule like the tier task (the poller's own `_tick`); durations in seconds."""
-    durations = []
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        started = time.monotonic()
-        poller._tick(views)
-        durations.append(time.monotonic() - started)
-        time.sleep(max(0.0, started + refresh - time.monotonic()))
-    return durations
+    return (f"{len(keys)} tables (filter user `{username}`), refresh {args.refresh} s, "
+            f"overlap at the end {source.feed.overlap:.2f} s\n\n"
+            + tick_table(ledger, len(durations), durations, changed))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -145,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--database", default="livedash_bench")
     p.add_argument("--views", default=8, type=int, help="how many of the 8 view keys")
     p.add_argument("--refresh", default=1, type=int, choices=(1, 3, 5, 10))
-    p.add_argument("--seconds", default=30.0, type=float)
+    p.add_argument("--seconds", default=60.0, type=float)
     p.add_argument("--username", default="", help="the filter user (default: a middling one)")
     print(run(p.parse_args(argv)))
     return 0

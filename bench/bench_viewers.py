@@ -409,14 +409,6 @@ def report(run: Run, facts: dict[str, Any]) -> str:
 
 # -- entry point --------------------------------------------------------------------------------
 
-def machine() -> str:
-    """CPU count and model, for the report."""
-    model = next((line.split(":", 1)[1].strip() for line in
-                  Path("/proc/cpuinfo").read_text().splitlines()
-                  if line.startswith("model name")), "unknown CPU")
-    return f"{os.cpu_count()} cores ({model}), Python {sys.version.split()[0]}"
-
-
 async def noise_floor(run: Run) -> dict[str, float]:
     """Global Com_select and Handler_read% per second with no app running: the other clients
     of this server (simulator, other test suites) that the global figures include."""
@@ -506,7 +498,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     settings = common.bench_settings(args.database)
     conn = common.admin_connection(settings, args.database)
-    facts = {**common.table_facts(conn), "machine": machine()}
+    facts = {**common.table_facts(conn), "machine": common.machine()}
     if facts["rows"] < args.min_rows:
         print(f"bench: {args.database} has {facts['rows']:,} rows, fewer than --min-rows "
               f"{args.min_rows:,}; seed it first (see bench/README.md)", file=sys.stderr)

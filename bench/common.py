@@ -8,10 +8,10 @@ Design decisions:
   engineers' test suites run on the same server. The global `Com_select` and `Handler_read%`
   deltas are reported too, with their noise. `AppUser` turns `userstat` back to what it was
   and drops the user when the run ends.
-- Probe rows go through the same `queries.insert_arrivals` / `settle_transfers` as the
+- Probe rows go through the same `traffic_sql.insert_arrivals` / `settle_transfers` as the
   simulator, with marker ids from `traffic.new_ids`, so `livedash seed` / `simulate` still see
   the table as theirs on a rerun. The SQL written here is only measurement SQL (status
-  counters, user management): the app's statements stay in livedash/queries.py.
+  counters, user management): the app's statements stay in livedash/queries/.
 """
 
 from __future__ import annotations
@@ -36,9 +36,10 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from livedash import queries, traffic  # noqa: E402
+from livedash import traffic  # noqa: E402
 from livedash.config import Settings, load_settings  # noqa: E402
 from livedash.db import Database  # noqa: E402
+from livedash.queries import traffic as traffic_sql  # noqa: E402
 from tests.servers import LiveServer  # noqa: E402
 
 APP_USER = "livedash_bench"
@@ -245,10 +246,12 @@ class BenchServer:
         return self.live.url
 
 
-def start_server(settings: Settings, log_dir: Path, name: str, **env: str) -> BenchServer:
-    """`python -m livedash` on the bench database as APP_USER; returns it and its worker pid."""
+def start_server(settings: Settings, log_dir: Path, name: str, tree: Path | None = None,
+                 **env: str) -> BenchServer:
+    """`python -m livedash` (of `tree`, another checkout, when given) on the bench database as
+    APP_USER; returns it and its worker pid."""
     log_dir.mkdir(parents=True, exist_ok=True)
-    live = LiveServer(log_dir, name, MYSQL_HOST=settings.mysql_host,
+    live = LiveServer(log_dir, name, cwd=tree, MYSQL_HOST=settings.mysql_host,
                       MYSQL_PORT=str(settings.mysql_port), MYSQL_USER=APP_USER,
                       MYSQL_PASSWORD=APP_PASSWORD, MYSQL_DATABASE=settings.mysql_database,
                       LIVEDASH_LOG_LEVEL="warning", **env)
@@ -321,9 +324,9 @@ class ProbeWriter:
         tid = traffic.new_ids(1)[0]
         if self.probes.recording:  # provisional, for a sighting racing the INSERT's return
             self.probes.committed[tid] = time.time()
-        queries.insert_arrivals(self.db, [(tid, self.username, f"{PROBE_PREFIX}{self.count}.bin",
-                                           random.randint(10_000, 50_000_000), "ingress-01",
-                                           "SUBMITTED")])
+        traffic_sql.insert_arrivals(self.db, [(
+            tid, self.username, f"{PROBE_PREFIX}{self.count}.bin",
+            random.randint(10_000, 50_000_000), "ingress-01", "SUBMITTED")])
         committed = time.time()
         if tid in self.probes.committed:
             self.probes.committed[tid] = committed
@@ -334,7 +337,7 @@ class ProbeWriter:
         """COMPLETE the probes inserted before `before` (all with float('inf'))."""
         due = [tid for at, tid in self.pending if at <= before]
         if due:
-            queries.settle_transfers(self.db, due, "COMPLETE", "egress-01")
+            traffic_sql.settle_transfers(self.db, due, "COMPLETE", "egress-01")
             self.pending = [(at, tid) for at, tid in self.pending if at > before]
 
     def close(self) -> None:
@@ -372,6 +375,14 @@ def markdown_table(headers: list[str], rows: list[list[Any]]) -> str:
     lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
     lines += ["| " + " | ".join(fmt(c) for c in row) + " |" for row in rows]
     return "\n".join(lines)
+
+
+def machine() -> str:
+    """CPU count and model, for the report."""
+    model = next((line.split(":", 1)[1].strip() for line in
+                  Path("/proc/cpuinfo").read_text().splitlines()
+                  if line.startswith("model name")), "unknown CPU")
+    return f"{os.cpu_count()} cores ({model}), Python {sys.version.split()[0]}"
 
 
 def open_database(settings: Settings) -> Database:

@@ -19,7 +19,7 @@ import pymysql
 
 from livedash import queries
 from livedash.config import load_settings
-from tests.recording import RecordingDatabase
+from tests.recording import RecordingDatabase, explain
 
 
 def timed(conn: pymysql.connections.Connection, sql: str, params: Any, repeat: int = 3
@@ -35,15 +35,11 @@ def timed(conn: pymysql.connections.Connection, sql: str, params: Any, repeat: i
     return statistics.median(times)
 
 
-def explain(conn: pymysql.connections.Connection, sql: str, params: Any) -> list[str]:
+def plan_lines(conn: pymysql.connections.Connection, sql: str, params: Any) -> list[str]:
     """EXPLAIN rows as compact text lines."""
-    with conn.cursor() as cur:
-        cur.execute("EXPLAIN " + sql, params)
-        names = [d[0] for d in cur.description]
-        rows = cur.fetchall()
-    keep = ("table", "type", "key", "rows", "Extra")
-    return [", ".join(f"{n}={v}" for n, v in zip(names, row, strict=True) if n in keep)
-            for row in rows]
+    keep = ("table", "type", "key", "rows", "extra")
+    return [", ".join(f"{n}={v}" for n, v in step.items() if n in keep)
+            for step in explain(conn, sql, params)]
 
 
 def report(title: str, db: RecordingDatabase, conn: Any, action: Any) -> None:
@@ -53,7 +49,7 @@ def report(title: str, db: RecordingDatabase, conn: Any, action: Any) -> None:
     print(f"### {title}\n")
     for sql, params in db.seen:
         print("```sql\n" + " ".join(sql.split()) + "\n```")
-        for line in explain(conn, sql, params):
+        for line in plan_lines(conn, sql, params):
             print(f"- plan: {line}")
         print(f"- median time: {timed(conn, sql, params):.1f} ms\n")
 
@@ -98,7 +94,7 @@ def main() -> None:
             "WHERE ingress_time >= %s - INTERVAL 60 MINUTE GROUP BY status")
     print("### The trap: GROUP BY status without an index hint\n")
     print("```sql\n" + trap + "\n```")
-    for line in explain(conn, trap, (now,)):
+    for line in plan_lines(conn, trap, (now,)):
         print(f"- plan: {line}")
     print(f"- median time: {timed(conn, trap, (now,), 1):.1f} ms\n")
 
