@@ -45,18 +45,12 @@ class TableKey:
 
 
 @dataclass(frozen=True)
-class View:
-    """What one dashboard shows: the key viewers share in the poller."""
+class View(TableKey):
+    """What one dashboard shows: the key viewers share in the poller (its table's key plus
+    how its stats are cut)."""
 
     window: int = 10
     refresh: int = 3
-    limit: int = 50
-    username: str = ""
-    status: str = ""
-    ingress_server: str = ""
-    egress_server: str = ""
-    q: str = ""
-    stuck: bool = False
 
     @property
     def table(self) -> TableKey:
@@ -64,11 +58,12 @@ class View:
         return TableKey(**{f.name: getattr(self, f.name) for f in fields(TableKey)})
 
     def values(self) -> dict[str, Any]:
-        """Every field by name (the subscribe ack, the page's URL state)."""
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+        """Every field by name, in VIEW_FIELDS order (the subscribe ack, the URL state)."""
+        return {name: getattr(self, name) for name in VIEW_FIELDS}
 
 
-VIEW_FIELDS = tuple(f.name for f in fields(View))
+# The stats cut first, then the table's key: the order of room keys and of messages.
+VIEW_FIELDS = ("window", "refresh", *(f.name for f in fields(TableKey)))
 
 
 @dataclass(frozen=True)

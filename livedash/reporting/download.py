@@ -33,19 +33,17 @@ from typing import Any
 from jinja2 import Environment
 from markupsafe import Markup
 
-from .. import demo
 from ..config import Settings
 from ..data import Moment
 from ..db import Database
 from ..models import ReportRequest
-from ..queries import reports as report_sql
-from ..records import mysql_row
 from ..schema import STATUSES, form_time
 from . import charts
 from .document import json_chunks
 from .figures import FIGURES
-from .gather import Gathered, gather
+from .gather import Gathered
 from .listing import Listing, Section
+from .rows import ReportRows, report_rows
 from .streams import Prefetch, buffered, csv_chunks, guarded, primed, zip_chunks
 
 Row = tuple[Any, ...]
@@ -99,49 +97,24 @@ class ReportContext:
     env: Environment
 
     @property
-    def demo(self) -> bool:
-        """Whether the demo rows stand in for the database."""
-        return self.at.source == "demo"
-
-
-def demo_rows(ctx: ReportContext, req: ReportRequest) -> list[Row]:
-    """The demo rows in the range (and of the user), oldest first."""
-    return sorted((r for r in demo.demo_rows(ctx.at.now) if req.start <= r[5] < req.end
-                   and (not req.username or r[1].lower() == req.username.lower())),
-                  key=lambda r: (r[5], r[0]))
-
-
-def statistics(ctx: ReportContext, req: ReportRequest, index: str,
-               on_cells: Callable[[], None] | None = None) -> Gathered:
-    """The report's statistics, from the database or the demo rows."""
-    return gather(None if ctx.demo else ctx.db, req, index, lambda: demo_rows(ctx, req),
-                  on_cells)
-
-
-def _listing_rows(ctx: ReportContext, req: ReportRequest, index: str,
-                  cap: int) -> Iterator[list[Row]] | list[list[Row]]:
-    """The rows to list, by username then oldest first, each ending with its group key."""
-    if ctx.demo:
-        rows = sorted(demo_rows(ctx, req), key=lambda r: (r[1], r[5], r[0]))
-        return [[(*r, r[1]) for r in rows[:cap]]]
-    if cap <= 0:
-        return []
-    return report_sql.report_user_rows(ctx.db, req.start, req.end, req.username, index, cap)
+    def rows(self) -> ReportRows:
+        """The report's source: the database, or the demo rows at the demo clock."""
+        return report_rows(self.db, self.at)
 
 
 def html_source(ctx: ReportContext, req: ReportRequest, index: str,
                 read: Callable[..., Gathered]) -> Source:
     """Read the statistics, starting the row listing's statement on the way, and return the
     source of the report's chunks (the listed rows stream as the template reaches them)."""
-    cap = ctx.settings.report_html_max_rows
+    cap, source = ctx.settings.report_html_max_rows, ctx.rows
     started: list[Prefetch] = []
     try:
-        stats = read(lambda: started.append(Prefetch(_listing_rows(ctx, req, index, cap))))
+        stats = read(lambda: started.append(Prefetch(source.listing(req, index, cap))))
     except BaseException:
         for prefetch in started:
             prefetch.close()
         raise
-    rows = started[0] if started else Prefetch(_listing_rows(ctx, req, index, cap))
+    rows = started[0] if started else Prefetch(source.listing(req, index, cap))
 
     def chunks() -> Iterator[bytes]:
         """Render lazily; closing the chunks stops the listing's reader."""
@@ -162,10 +135,7 @@ def html_source(ctx: ReportContext, req: ReportRequest, index: str,
 def csv_source(ctx: ReportContext, req: ReportRequest, index: str,
                read: Callable[..., Gathered]) -> Source:
     """The source of the CSV's chunks (the query runs when the first chunk is asked for)."""
-    if ctx.demo:
-        return lambda: csv_chunks([[mysql_row(r) for r in demo_rows(ctx, req)]], req.neutralise)
-    return lambda: csv_chunks(report_sql.report_csv_rows(ctx.db, req.start, req.end,
-                                                      req.username, index), req.neutralise)
+    return lambda: csv_chunks(ctx.rows.csv(req, index), req.neutralise)
 
 
 def json_source(ctx: ReportContext, req: ReportRequest, index: str,
@@ -173,13 +143,6 @@ def json_source(ctx: ReportContext, req: ReportRequest, index: str,
     """Read the statistics now; the document is written from them."""
     stats = read()
     return lambda: json_chunks(stats, req, ctx.at, ctx.settings.db_clock)
-
-
-def _index(ctx: ReportContext, req: ReportRequest) -> str:
-    """The index the report's queries use (no probe in demo mode)."""
-    if ctx.demo:
-        return "idx_ingress_time"
-    return report_sql.report_index(ctx.db, req.start, req.end, req.username)
 
 
 def _once(read: Callable[..., Gathered]) -> Callable[..., Gathered]:
@@ -194,11 +157,6 @@ def _once(read: Callable[..., Gathered]) -> Callable[..., Gathered]:
         return kept[0]
 
     return reader
-
-
-def _access(ctx: ReportContext, req: ReportRequest, index: str) -> str:
-    """How the statistics and the listing read the range (no probe in demo mode)."""
-    return index if ctx.demo else report_sql.report_access(ctx.db, req.start, req.end, index)
 
 
 @dataclass(frozen=True)
@@ -228,9 +186,10 @@ _SOURCES = {"html": html_source, "csv": csv_source, "json": json_source}
 
 def build(ctx: ReportContext, req: ReportRequest) -> Download:
     """The report `req` asks for: one file, or a zip of several (first chunk already made)."""
-    stem, index = file_stem(req), _index(ctx, req)
-    access = _access(ctx, req, index) if {"html", "json"} & set(req.formats) else index
-    read = _once(lambda on_cells=None: statistics(ctx, req, access, on_cells))
+    source = ctx.rows
+    stem, index = file_stem(req), source.index(req)
+    access = source.access(req, index) if {"html", "json"} & set(req.formats) else index
+    read = _once(lambda on_cells=None: source.statistics(req, access, on_cells))
     members = [(f"{stem}.{f}", _SOURCES[f](ctx, req, index if f == "csv" else access, read))
                for f in req.formats]
     if len(members) == 1:

@@ -49,20 +49,24 @@ class Gathered:
     strays: int = 0  # values read in the streams for users the cells did not have
 
 
-def gather(db: Database | None, req: ReportRequest, index: str,
-           demo_rows: Callable[[], list[Row]],
-           on_cells: Callable[[], None] | None = None) -> Gathered:
-    """The statistics of the report's rows: from the database, or the demo rows when db is
-    None. `on_cells` runs once the cells are in (the HTML report starts its listing then)."""
+def gather_database(db: Database, req: ReportRequest, index: str,
+                    on_cells: Callable[[], None] | None = None) -> Gathered:
+    """The statistics of the report's rows in the database. `on_cells` runs once the cells
+    are in (the HTML report starts its listing then)."""
     width = bucket_seconds(req.start, req.end)
-    if db is None:
-        rows = demo_rows()
-        cells = python_cells(rows, req.start, width)
-        readers = {f: read_figure(f, [python_ordered(rows, f)]) for f in FIGURES}
-        if on_cells:
-            on_cells()
-    else:
-        cells, readers = _from_database(db, req, index, width, on_cells)
+    cells, readers = _from_database(db, req, index, width, on_cells)
+    return _finish(cells, readers, width)
+
+
+def gather_rows(rows: list[Row], req: ReportRequest,
+                on_cells: Callable[[], None] | None = None) -> Gathered:
+    """The same statistics over rows in hand (the demo rows), with the database's
+    definitions."""
+    width = bucket_seconds(req.start, req.end)
+    cells = python_cells(rows, req.start, width)
+    readers = {f: read_figure(f, [python_ordered(rows, f)]) for f in FIGURES}
+    if on_cells:
+        on_cells()
     return _finish(cells, readers, width)
 
 
