@@ -27,8 +27,10 @@ def _env() -> dict[str, str]:
 def live_traffic(rate: float = 12, servers: int = 16, history: int = 3000) -> Iterator[None]:
     """`history` rows over the last 12 minutes, then `rate` transfers/s until the block ends."""
     command = [sys.executable, "-m", "livedash"]
-    subprocess.run([*command, "seed", "--rows", str(history), "--hours", "0.2",
-                    "--servers", str(servers)], env=_env(), check=True, capture_output=True)
+    seeded = subprocess.run([*command, "seed", "--rows", str(history), "--hours", "0.2",
+                             "--servers", str(servers)], env=_env(), capture_output=True,
+                            text=True)
+    assert seeded.returncode == 0, f"livedash seed failed: {seeded.stderr[-2000:]}"
     proc = subprocess.Popen([*command, "simulate", "--rate", str(rate), "--servers", str(servers),
                              "--latency", "0.3", "--report-every", "60"], env=_env(),
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -117,9 +117,13 @@ const detail = new DetailPanel($("detail"), {
 const wall = new WallFit({ wrap: document.querySelector(".tx-wrap"), table, stats: statsPanel });
 const release = new ReleaseWatch({ build: config.build, busy: () => detail.isOpen });
 
+/** The database's now from any payload: the clock, and the day rows are dated against
+ * (before the rows go in, so a first snapshot never shows today's dates). */
 function noteDbNow(asOf) {
   const at = asOf ? Date.parse(`${asOf}Z`) : NaN;
-  if (!Number.isNaN(at)) dbClock = { asOf: at, at: Date.now() };
+  if (Number.isNaN(at)) return;
+  dbClock = { asOf: at, at: Date.now() };
+  table.setRefDate(zone.stored(asOf).date);
 }
 
 function onStats(stats) {
@@ -128,10 +132,10 @@ function onStats(stats) {
   $("stats").classList.remove("is-pending");
   live.receivedStats(stats);
   noteDbNow(stats.as_of);
-  if (stats.as_of) table.setRefDate(zone.stored(stats.as_of).date);
 }
 
 function applyTransactions(message) {
+  noteDbNow(message.as_of);
   if (Array.isArray(message.snapshot)) {
     table.snapshot(message.snapshot, false);
     if (pauseAfterSnapshot) setPaused(true);
@@ -139,7 +143,6 @@ function applyTransactions(message) {
     table.apply(message);
   }
   live.received(message.as_of);
-  noteDbNow(message.as_of);
   if (state.detail && !detail.isOpen) openDetail(state.detail, false);
 }
 

@@ -28,6 +28,8 @@ import { Highlights } from "./highlight.js";
 import { missingEgress, sizeInfo, transitInfo } from "./records.js";
 import { DASH } from "./format.js";
 
+const CAN_HOVER = window.matchMedia("(hover: hover)");
+
 function newer(a, b) {
   if (a.ingress_time !== b.ingress_time) return a.ingress_time < b.ingress_time ? 1 : -1;
   if (a.transaction_id === b.transaction_id) return 0;
@@ -150,10 +152,14 @@ export class TxTable {
    * it, and a clicked copy button keeps focus long after): only :focus-visible. */
   bindHolds(pointerHolds) {
     const { tbody } = this;
+    this.pointerHolds = pointerHolds;
     tbody.addEventListener("pointerover", (e) => {
       if (pointerHolds() && e.target.closest("tr[data-id]")) this.hold("pointer");
     });
-    tbody.addEventListener("pointerleave", () => this.release("pointer"));
+    tbody.addEventListener("pointerleave", () => {
+      if (this.holds.has("pointer")) this.release("pointer");
+      else requestAnimationFrame(() => this.render(false)); // held by hover alone: settle
+    });
     tbody.addEventListener("focusin", (e) => {
       if (e.target.matches(":focus-visible")) this.hold("focus");
     });
@@ -166,10 +172,18 @@ export class TxTable {
     return this.holds.has("pause");
   }
 
+  /** Whether a pointer rests on a row now. The hover state, not only the pointerover event:
+   * on a loaded machine an event can come after a delta, and the row would slip away from
+   * under the pointer just before the click. Only where the device really hovers. */
+  hovered() {
+    return Boolean(this.pointerHolds && this.pointerHolds() && CAN_HOVER.matches
+      && this.tbody.querySelector("tr[data-id]:hover"));
+  }
+
   /** Bring the DOM to the model as far as the holds allow. */
   render(highlight, knownIds = null) {
     if (!this.paused) {
-      if (this.holds.size) this.patchShown(highlight);
+      if (this.holds.size || this.hovered()) this.patchShown(highlight);
       else this.reconcile(highlight, knownIds);
     }
     this.report();
