@@ -86,7 +86,7 @@ FIGURES = {
         Figure("cd.timeout", "Timeout", STATUS_ICONS["TIMEOUT"], status="TIMEOUT"),
         Figure("cd.stuck", "Stuck", "alert-triangle", note="stuck", filter=("stuck", "true")),
         Figure("cd.oldest_in_flight_s", "Oldest in flight", "hourglass", kind="age",
-               note="age of the oldest SUBMITTED"),
+               note="oldest SUBMITTED"),
     ),
     "egress": (
         Figure("egress.complete", "Complete", STATUS_ICONS["COMPLETE"], status="COMPLETE",

@@ -54,7 +54,7 @@ export class FilterBar {
   /** @param {object} opts {config, state, commit(changes), stats: StatsPanel, $: id => el} */
   constructor({ config, state, commit, stats, $ }) {
     Object.assign(this, { config, state, commit, stats, $ });
-    this.cards = [...document.querySelectorAll("#stats [data-filter-key]")];
+    this.cards = [...document.querySelectorAll("#stats .figure[data-filter-key]")];
     for (const el of document.querySelectorAll("[data-stuck-after]")) el.textContent = age(config.stuckAfter);
     for (const key of TEXT_KEYS) this.bindText(key);
     this.bindStatus();

@@ -67,7 +67,7 @@ export class Levels {
     this.list.replaceChildren(...alarms.map((a) => {
       const li = document.createElement("li");
       li.dataset.level = a.level;
-      li.dataset.figure = a.figure;
+      li.dataset.alarm = a.figure;
       const word = document.createElement("strong");
       word.className = "level-word";
       word.textContent = WORDS[a.level] || String(a.level).toUpperCase();
