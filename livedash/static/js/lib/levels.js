@@ -13,6 +13,8 @@
  *   when what it says changes (a wall screen runs for weeks).
  */
 
+import { fitText } from "./fit.js";
+
 const WORDS = { warn: "WARN", critical: "CRITICAL" };
 
 function limitText(value, unit) {
@@ -56,6 +58,7 @@ export class Levels {
     word.textContent = shown ? WORDS[shown] : "";
     const t = this.thresholds[key];
     word.title = shown && t ? `${WORDS[shown]}: ${explain(t)}` : "";
+    fitText(card.querySelector(".figure-value")); // the word takes room beside the figure
   }
 
   renderStrip(alarms) {

@@ -107,7 +107,10 @@ export class StatsPanel {
       const before = previous ? pick(previous, key) : undefined;
       const shown = previous ? change(pick(stats, key), before,
         `the previous ${stats.window_minutes} min (${formatOf(key, this.root)(before)})`) : null;
-      el.hidden = !shown;
+      if (el.hidden !== !shown) {
+        el.hidden = !shown;
+        fitText(el.parentElement.querySelector(".figure-value")); // it may stand beside it
+      }
       if (!shown) continue;
       if (el.textContent !== shown.text) el.textContent = shown.text;
       el.dataset.dir = shown.dir;
