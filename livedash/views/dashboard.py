@@ -1,8 +1,9 @@
 """The live dashboard page (`GET /`); its data arrives over Socket.IO from the poller.
 
 Design decisions:
-- The whole view state lives in the URL (window, refresh, limit, username, status; and the
-  page-only keys kiosk, theme, paused, tz, detail) so a wall screen is a bookmark. The server
+- The whole view state lives in the URL (window, refresh, limit and the table's filters q,
+  username, status, ingress_server, egress_server, stuck; and the page-only keys kiosk,
+  theme, paused, tz, detail) so a wall screen is a bookmark. The server
   renders the controls from it; each bad value falls back to its own default (a typo in one
   parameter does not reset the others).
 - No figures are rendered server-side: the first `stats`/`transactions` events fill the page
@@ -64,6 +65,7 @@ class Figure:
     note: str = "share"
     note_label: tuple[str, str] = ("", "")
     filter: tuple[str, str] = ("", "")  # (view key, value) a click on the card filters to
+    change: bool = True  # show the change against the previous window
 
     @property
     def click(self) -> tuple[str, str]:
@@ -82,7 +84,10 @@ FIGURES = {
                note="since the newest row"),
     ),
     "cd": (
-        Figure("cd.submitted", "In flight", STATUS_ICONS["SUBMITTED"], status="SUBMITTED"),
+        # no change: the previous window's SUBMITTED rows are those still in flight now (stuck
+        # ones), not what was in flight then
+        Figure("cd.submitted", "In flight", STATUS_ICONS["SUBMITTED"], status="SUBMITTED",
+               change=False),
         Figure("cd.timeout", "Timeout", STATUS_ICONS["TIMEOUT"], status="TIMEOUT"),
         Figure("cd.stuck", "Stuck", "alert-triangle", note="stuck", filter=("stuck", "true")),
         Figure("cd.oldest_in_flight_s", "Oldest in flight", "hourglass", kind="age",

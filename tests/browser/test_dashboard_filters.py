@@ -105,6 +105,8 @@ def test_each_card_shows_its_change_against_the_previous_window(view, fresh, add
     expect(page.locator('[data-change="ingress.bad_request"]')).to_have_text("▲ 50.0 %")
     expect(page.locator('[data-change="total"]')).to_have_text("▲ 100.0 %")
     expect(page.locator('[data-change="egress.complete"]')).to_have_text("—")  # previous 0
+    # in flight has none: the previous window's SUBMITTED rows are the ones still in flight now
+    expect(page.locator('[data-change="cd.submitted"]')).to_have_count(0)
     texts = page.eval_on_selector_all("[data-change]", "els => els.map(e => e.textContent)")
     assert not any("Infinity" in t or "NaN" in t for t in texts), texts
     title = page.locator('[data-change="ingress.bad_request"]').get_attribute("title")
