@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from livedash import create_app
-from livedash.schema import STATUSES
+from livedash.schema import FAILURES, STATUSES
 from tests.conftest import make_settings
 from tests.pages import Page, assert_no_inline_code
 
@@ -31,10 +31,12 @@ def page(client: Any, query: str = "", **kwargs: Any) -> Page:
 HOOKS = ("stats", "tx-table", "window", "refresh", "limit", "username", "status",
          "theme-toggle", "kiosk-toggle", "conn-state", "updated-ago", "stale-banner", "toasts",
          "demo-banner", "tx-empty", "tx-row-template", "users-list", "wall-clock", "tz-toggle",
-         "pause", "hold-note", "detail")
+         "pause", "hold-note", "detail", "q", "stuck", "status-menu", "alarms", "active-filters",
+         "clear-filters")
 STATS = ("ingress.bad_request", "ingress.cd_unavailable", "cd.submitted", "cd.timeout",
          "egress.complete", "egress.ep_unavailable", "egress.throughput_bps",
-         "egress.avg_rate_bps", "egress.tps", "total")
+         "egress.avg_rate_bps", "egress.tps", "total", "cd.stuck", "cd.oldest_in_flight_s",
+         "ingress.last_ingress_s")
 
 
 def test_page_has_every_hook_tests_and_scripts_rely_on(client: Any) -> None:
@@ -53,12 +55,21 @@ DEFAULT_VIEW = {"window": 10, "refresh": 3, "limit": 50, "username": "", "status
                 "ingress_server": "", "egress_server": "", "q": "", "stuck": False}
 
 
+def status_boxes(doc: Page) -> list[dict[str, Any]]:
+    """The status picker's checkboxes (attributes), in document order."""
+    return [a for t, a in doc.tags if t == "input" and a.get("name") == "status"]
+
+
+def checked_statuses(doc: Page) -> list[str]:
+    return [a["value"] for a in status_boxes(doc) if "checked" in a]
+
+
 def test_defaults_without_query(client: Any) -> None:
     doc = page(client)
     assert doc.selected("window") == ["10"]
     assert doc.selected("refresh") == ["3"]
     assert doc.selected("limit") == ["50"]
-    assert doc.selected("status") == [""]
+    assert checked_statuses(doc) == []
     assert doc.by_id("username")[1].get("value") == ""
     assert doc.config()["view"] == DEFAULT_VIEW
     assert "hidden" in doc.by_id("stale-banner")[1]
@@ -69,7 +80,7 @@ def test_view_state_comes_from_the_url(client: Any) -> None:
     assert doc.selected("window") == ["30"]
     assert doc.selected("refresh") == ["5"]
     assert doc.selected("limit") == ["100"]
-    assert doc.selected("status") == ["TIMEOUT"]
+    assert checked_statuses(doc) == ["TIMEOUT"]
     assert doc.by_id("username")[1].get("value") == "bob"
     assert doc.config()["view"] == {**DEFAULT_VIEW, "window": 30, "refresh": 5, "limit": 100,
                                     "username": "bob", "status": "TIMEOUT"}
@@ -93,15 +104,18 @@ def test_bad_url_values_fall_back_one_by_one(client: Any, query: str,
     assert page(client, query).config()["view"] == view
 
 
+def test_several_statuses_and_failures_from_the_url(client: Any) -> None:
+    doc = page(client, "?status=failures")
+    assert checked_statuses(doc) == [s for s in STATUSES if s in FAILURES]
+    doc = page(client, "?status=ep_unavailable,TIMEOUT")
+    assert checked_statuses(doc) == ["TIMEOUT", "EP_UNAVAILABLE"]
+
+
 def test_every_status_is_offered_with_all(client: Any) -> None:
     doc = page(client)
-    values, inside = [], False
-    for tag, attrs in doc.tags:
-        if tag == "select":
-            inside = attrs.get("id") == "status"
-        elif tag == "option" and inside:
-            values.append(attrs.get("value"))
-    assert values == ["", *STATUSES]
+    assert [a["value"] for a in status_boxes(doc)] == list(STATUSES)
+    quick = [a.get("data-status-set") for t, a in doc.tags if "data-status-set" in a]
+    assert quick == ["", "failures"]
     assert set(doc.config()["icons"]) == set(STATUSES)
 
 

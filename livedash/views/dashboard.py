@@ -1,8 +1,9 @@
 """The live dashboard page (`GET /`); its data arrives over Socket.IO from the poller.
 
 Design decisions:
-- The whole view state lives in the URL (window, refresh, limit, username, status; and the
-  page-only keys kiosk, theme, paused, tz, detail) so a wall screen is a bookmark. The server
+- The whole view state lives in the URL (window, refresh, limit and the table's filters q,
+  username, status, ingress_server, egress_server, stuck; and the page-only keys kiosk,
+  theme, paused, tz, detail) so a wall screen is a bookmark. The server
   renders the controls from it; each bad value falls back to its own default (a typo in one
   parameter does not reset the others).
 - No figures are rendered server-side: the first `stats`/`transactions` events fill the page
@@ -29,7 +30,7 @@ from markupsafe import Markup
 from .. import alarms, validate
 from ..assets import build_id
 from ..models import View
-from ..schema import COLUMNS, FAILURES, STATUSES
+from ..schema import COLUMNS, DASH, FAILURES, FILE_NAME_MAX, STATUSES, USERNAME_MAX
 
 bp = Blueprint("dashboard", __name__)
 
@@ -43,16 +44,18 @@ STATUS_ICONS = {"COMPLETE": "check-circle-2", "SUBMITTED": "send", "TIMEOUT": "h
 # later and shows nothing when the server is unreachable, exactly when the rows must stay
 # readable.
 JS_ICONS = (*STATUS_ICONS.values(), "copy", "filter", "list", "info", "alert-triangle",
-            "clock", "x")
+            "clock", "x", "shield-alert")
 SPRITE = Path(__file__).resolve().parent.parent / "static/vendor/lucide-static-1.62.0/sprite.svg"
 
 
 @dataclass(frozen=True)
 class Figure:
     """One stat card: `key` is its path in the stats payload; `kind` picks its formatter
-    (count, rate in bytes/s, per-second figure); `note` is "share" (its share of received),
-    another figure's key shown with `note_label` (short form, the words a wall screen drops),
-    or plain text (dropped on a wall screen)."""
+    (count, rate in bytes/s, per-second figure, age in seconds); `note` is "share" (its share
+    of received), "stuck" (the stuck threshold), another figure's key shown with `note_label`
+    (short form, the words a wall screen drops), or plain text (dropped on a wall screen).
+    A status card filters the table to its status when clicked; `filter` names another view
+    key and value for a card without a status."""
 
     key: str
     label: str
@@ -61,6 +64,13 @@ class Figure:
     status: str = ""
     note: str = "share"
     note_label: tuple[str, str] = ("", "")
+    filter: tuple[str, str] = ("", "")  # (view key, value) a click on the card filters to
+    change: bool = True  # show the change against the previous window
+
+    @property
+    def click(self) -> tuple[str, str]:
+        """The view key and value a click on this card filters the table to, if any."""
+        return ("status", self.status) if self.status else self.filter
 
 
 FIGURES = {
@@ -69,10 +79,19 @@ FIGURES = {
                status="BAD_REQUEST"),
         Figure("ingress.cd_unavailable", "CD unavailable", STATUS_ICONS["CD_UNAVAILABLE"],
                status="CD_UNAVAILABLE"),
+        Figure("total", "Received", "arrow-down-to-line", note="all statuses"),
+        Figure("ingress.last_ingress_s", "Last ingress", "clock", kind="age",
+               note="since the newest row"),
     ),
     "cd": (
-        Figure("cd.submitted", "Submitted", STATUS_ICONS["SUBMITTED"], status="SUBMITTED"),
+        # no change: the previous window's SUBMITTED rows are those still in flight now (stuck
+        # ones), not what was in flight then
+        Figure("cd.submitted", "In flight", STATUS_ICONS["SUBMITTED"], status="SUBMITTED",
+               change=False),
         Figure("cd.timeout", "Timeout", STATUS_ICONS["TIMEOUT"], status="TIMEOUT"),
+        Figure("cd.stuck", "Stuck", "alert-triangle", note="stuck", filter=("stuck", "true")),
+        Figure("cd.oldest_in_flight_s", "Oldest in flight", "hourglass", kind="age",
+               note="oldest SUBMITTED"),
     ),
     "egress": (
         Figure("egress.complete", "Complete", STATUS_ICONS["COMPLETE"], status="COMPLETE",
@@ -113,7 +132,8 @@ def vocabulary() -> dict[str, Any]:
     return {"defaults": dict(validate.DEFAULTS), "columns": list(COLUMNS),
             "choices": {"window": list(validate.WINDOWS), "refresh": list(validate.REFRESHES),
                         "limit": list(validate.LIMITS)},
-            "statuses": list(STATUSES), "failures": list(FAILURES), "icons": STATUS_ICONS}
+            "statuses": list(STATUSES), "failures": list(FAILURES), "icons": STATUS_ICONS,
+            "maxLength": {"username": USERNAME_MAX, "q": FILE_NAME_MAX}}
 
 
 def page_options() -> dict[str, Any]:
@@ -133,7 +153,7 @@ def index() -> str:
     view = initial_view()
     options = page_options()
     options["config"]["view"] = {name: getattr(view, name) for name in validate.DEFAULTS}
-    return render_template("dashboard/index.html", view=view, statuses=STATUSES,
+    return render_template("dashboard/index.html", view=view, statuses=STATUSES, dash=DASH,
                            status_icons=STATUS_ICONS, figures=FIGURES,
                            windows=validate.WINDOWS, refreshes=validate.REFRESHES,
                            limits=validate.LIMITS, **options)

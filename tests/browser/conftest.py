@@ -69,6 +69,24 @@ def proxied_server(tmp_path: Path, test_database: str) -> Iterator[tuple[LiveSer
     proxy.close()
 
 
+@pytest.fixture
+def fresh(tmp_path: Path, sql: Any) -> Iterator[Any]:
+    """A server started after the test wrote its rows (`fresh(view)` returns it): its first fill
+    reads them all, old ones included (a running server's feed reads new rows as they are
+    written; rows written into the past reach its figures later, on its re-check budget)."""
+    started = []
+
+    def start(view: Watched | None = None) -> LiveServer:
+        started.append(LiveServer(tmp_path, f"fresh-{len(started)}"))
+        if view is not None:
+            view.origin = started[-1].url  # the page's requests go to this server
+        return started[-1]
+
+    yield start
+    for live in started:
+        live.stop()
+
+
 @dataclass
 class Watched:
     """A page plus what it did: console errors, page errors, requests."""

@@ -1,6 +1,7 @@
 """Every visible text keeps at least 4.5:1 contrast (WCAG AA) in both themes, measured in the
 browser from the computed colours (tests/browser/contrast.py): the dashboard in its states
-(every status, new and changed highlights, a hovered row, paused, the detail panel, kiosk),
+(every status, new and changed highlights, a hovered row, paused, the detail panel, kiosk,
+warn and critical cards with the alarm strip, the status picker open, active filters),
 the reports form and the admin page."""
 
 from __future__ import annotations
@@ -23,6 +24,9 @@ def rows(add_row) -> None:
         add_row(offset_s=10 + i, status=status, transit_s=1.5 if done else None,
                 egress_server="out-1" if done else None)
     add_row(offset_s=5, transit_s=-2.0)  # the clock-skew marker
+    # stuck (a WARN card); with one row of each status every failure share is CRITICAL, so
+    # the alarm strip shows both levels
+    add_row(offset_s=400, status="SUBMITTED", transit_s=None, egress_server=None)
 
 
 SETTLED = ("() => document.getAnimations().every((a) => a.playState !== 'running'"
@@ -40,11 +44,12 @@ def mark_rows(page, cls: str) -> None:
 
 
 @pytest.mark.parametrize("theme", THEMES)
-def test_dashboard_text_contrast(browser, server, rows, theme) -> None:
+def test_dashboard_text_contrast(browser, rows, fresh, theme) -> None:
+    server = fresh()  # after the rows: its first fill reads the old (stuck) one too
     context = browser.new_context(viewport={"width": 1600, "height": 1000})
     page = context.new_page()
     page.goto(f"{server.url}/?theme={theme}&refresh=1")
-    expect(page.locator(ROWS)).to_have_count(len(STATUSES) + 1)
+    expect(page.locator(ROWS)).to_have_count(len(STATUSES) + 2)
     expect(page.locator("#conn-state")).to_have_attribute("data-state", "live")
     found = measured(page, "as loaded")
     page.locator(ROWS).nth(2).hover()
@@ -55,6 +60,18 @@ def test_dashboard_text_contrast(browser, server, rows, theme) -> None:
         found += measured(page, cls)
         page.eval_on_selector_all(ROWS, "(rows, c) => rows.forEach((r) => r.classList.remove(c))",
                                   cls)
+    expect(page.locator("#alarms")).to_be_visible()
+    expect(page.locator('#stats [data-level="warn"]')).to_have_count(1)
+    found += measured(page, "levels and alarms")
+    page.click("#status")
+    found += measured(page, "status picker open")
+    page.locator("#status-menu").get_by_label("TIMEOUT").check()
+    page.mouse.click(5, 5)
+    page.locator('[data-breakdown="ingress"] tr[data-server]').first.click()
+    expect(page.locator("#active-filters")).to_be_visible()
+    found += measured(page, "filtered")
+    page.get_by_role("button", name="Clear filters").click()
+    expect(page.locator(ROWS)).to_have_count(len(STATUSES) + 2)
     page.get_by_role("button", name="Pause").click()
     expect(page.locator("#hold-note")).to_be_visible()
     found += measured(page, "paused")
@@ -62,7 +79,7 @@ def test_dashboard_text_contrast(browser, server, rows, theme) -> None:
     expect(page.locator("#detail")).to_be_visible()
     found += measured(page, "detail panel")
     page.goto(f"{server.url}/?theme={theme}&kiosk=1")
-    expect(page.locator(ROWS)).to_have_count(len(STATUSES) + 1)
+    expect(page.locator(ROWS)).to_have_count(len(STATUSES) + 2)
     found += measured(page, "kiosk")
     assert found == [], "\n".join(map(str, found))
     context.close()

@@ -141,3 +141,62 @@ def test_view_gate_applies_only_the_acked_views_messages(page, server) -> None:
     }""")
     assert result == {"held": [0, 0], "applied": ["new"], "after": [0, 1],
                       "early": 0, "snap": 1, "late": 1}
+
+
+def test_a_renamed_table_says_failing_with_its_cause_and_recovers(page, fresh, add_row,
+                                                                  sql) -> None:
+    add_row()
+    live = fresh()
+    page.goto(f"{live.url}/?refresh=1")
+    chip = page.locator("#conn-state")
+    expect(chip).to_have_text("Live")
+    with sql.cursor() as cur:
+        cur.execute("RENAME TABLE transactions TO transactions_away")
+    try:
+        expect(chip).to_have_attribute("data-state", "failing")
+        expect(chip).to_have_text(re.compile(r"^Failing: .*transactions.* doesn't exist"))
+        expect(page.locator("#stale-banner")).to_contain_text("Database failing since")
+        expect(page.locator('[data-stat="total"]')).to_have_text("1")  # the last figures stay
+    finally:
+        with sql.cursor() as cur:
+            cur.execute("RENAME TABLE transactions_away TO transactions")
+    expect(chip).to_have_text("Live", timeout=15_000)
+    expect(page.locator("#stale-banner")).to_be_hidden()
+
+
+def test_a_new_build_reloads_the_page_but_not_while_an_operator_types(page, server) -> None:
+    """The server's `health.build` is rewritten on its way to the page (both Socket.IO
+    transports), as a deploy of a new release would change it."""
+    flip = {"on": False, "seen": 0}
+
+    def rewrite(text: str) -> str:
+        if flip["on"] and '"health"' in text and '"build"' in text:
+            flip["seen"] += 1
+            return re.sub(r'"build":\s*"[^"]*"', '"build":"next-release"', text)
+        return text
+
+    def websocket(ws) -> None:
+        upstream = ws.connect_to_server()
+        upstream.on_message(lambda m: ws.send(rewrite(m) if isinstance(m, str) else m))
+
+    def polling(route) -> None:
+        response = route.fetch()
+        route.fulfill(response=response, body=rewrite(response.text()))
+
+    page.route_web_socket(re.compile(r"/socket\.io/"), websocket)
+    page.route(re.compile(r"/socket\.io/\?.*transport=polling"), polling)
+    page.goto(f"{server.url}/?refresh=1")
+    expect(page.locator("#conn-state")).to_have_attribute("data-socket", "connected")
+    page.evaluate("window.__sameDocument = true")
+    page.locator("#username").click()
+    page.keyboard.type("ali")
+    flip["on"] = True
+    while flip["seen"] < 2:  # two health events of the new build have reached the page
+        page.wait_for_timeout(250)
+    assert page.evaluate("window.__sameDocument === true")  # not reloaded under the typing
+    expect(page.locator("#username")).to_have_value("ali")
+    flip["on"] = False  # the reloaded page belongs to the build the server really serves
+    with page.expect_navigation():
+        page.locator("#username").blur()  # the operator is done: the waiting reload happens
+    assert page.evaluate("window.__sameDocument === undefined")
+    expect(page.locator("#conn-state")).to_have_attribute("data-socket", "connected")

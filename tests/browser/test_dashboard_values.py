@@ -10,16 +10,18 @@ string form.
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
-from livedash.schema import COLUMNS
+from livedash.schema import COLUMNS, DASH
 
 pytestmark = pytest.mark.browser
 ROWS = "#tx-table tbody tr[data-id]"
 BIGINT_MAX = 9223372036854775807
-MINUS, DASH = "\u2212", "\u2013"  # what the page writes: a real minus, an en dash
+MINUS = "\u2212"  # what the page writes: a real minus
 
 
 def open_page(view, server) -> None:
@@ -117,3 +119,15 @@ def test_exact_sizes_from_a_string(view, server) -> None:
                       "number": "12,345 bytes", "copy": "file_size: 9223372036854775807",
                       "title": "9,223,372,036,854,775,807 bytes"}
     view.assert_clean()
+
+
+def test_one_dash_for_a_missing_value_everywhere(view, server) -> None:
+    """The page's placeholder is the server's (schema.DASH, pages and reports): one
+    character, not an en dash in the JS and an em dash on the server."""
+    view.page.goto(f"{server.url}/")
+    shown = view.page.evaluate("async () => (await import('/static/js/lib/format.js')).DASH")
+    assert shown == DASH
+    expect(view.page.locator('[data-stat="egress.tps"]')).to_have_text(re.compile("."))
+    root = Path(__file__).resolve().parents[2] / "livedash"
+    for path in [*(root / "static/js").rglob("*.js"), *(root / "templates").rglob("*.html")]:
+        assert "\u2013" not in path.read_text(), f"{path} writes an en dash"

@@ -4,8 +4,8 @@
  * module a concern).
  *
  * Decisions:
- * - The view (window, refresh, limit, username, status) plus the page-only keys (kiosk,
- *   paused, tz, detail) is one `state` object, mirrored to the URL on every change; the server
+ * - The view (window, refresh, limit and the filters of lib/filterbar.js) plus the page-only
+ *   keys (kiosk, paused, tz, detail) is one `state` object, mirrored to the URL on every change; the server
  *   rendered the controls from that URL and sends the defaults, choices and columns in the
  *   config block.
  * - `transactions` messages pass the view gate (lib/viewgate.js) before they touch the table,
@@ -16,8 +16,10 @@
 
 import { copyText } from "./lib/copy.js";
 import { DetailPanel } from "./lib/detail.js";
+import { FILTER_KEYS, FilterBar, chosenStatuses, statusValue } from "./lib/filterbar.js";
 import { LiveStatus } from "./lib/health.js";
 import { icon } from "./lib/icons.js";
+import { Levels } from "./lib/levels.js";
 import { recordText } from "./lib/records.js";
 import { ReleaseWatch } from "./lib/release.js";
 import { LiveFeed } from "./lib/socket.js";
@@ -37,6 +39,7 @@ const VIEW_KEYS = Object.keys(config.defaults);
 const page = readPage();
 const zone = new TimeZone(config.dbClock, page.tz);
 const state = { ...config.view, kiosk: Boolean(config.kiosk), paused: page.paused, tz: zone.tz, detail: page.detail };
+state.status = statusValue(chosenStatuses(state.status, config), config); // "failures" stays so
 const gate = new ViewGate();
 let pauseAfterSnapshot = state.paused; // paused=1 in the URL: pause once the rows are in
 let dbClock = null; // {asOf: ms (the database's now, read as UTC), at: Date.now()}
@@ -51,13 +54,6 @@ function textSpan(text) {
   return span;
 }
 
-function filterDescription() {
-  const parts = [];
-  if (state.username) parts.push(`user “${state.username}”`);
-  if (state.status) parts.push(`status ${state.status}`);
-  return parts.length ? `No transactions for ${parts.join(" with ")}` : "";
-}
-
 function emptyText(el) {
   if (gate.needSnapshot) {
     const spinner = document.createElement("span");
@@ -66,16 +62,16 @@ function emptyText(el) {
     el.replaceChildren(spinner, textSpan(text));
     return;
   }
-  const filtered = filterDescription();
+  const filtered = filters.describe();
   const strong = document.createElement("strong");
-  strong.textContent = filtered || "No transactions recorded yet";
+  strong.textContent = filtered ? `No transactions for ${filtered}` : "No transactions recorded yet";
   const hint = filtered ? "Clear the filters to see every transaction." : "New transactions appear here as they arrive.";
   el.replaceChildren(icon(filtered ? "filter" : "list"), strong, textSpan(hint));
 }
 
 /** The count beside the title, and what the holds are doing. */
 function showTableState({ shown, held, pausedAt, arrived, changed }) {
-  const filtered = state.username || state.status;
+  const filtered = filters.active().length > 0;
   $("tx-count").textContent = shown ? `${shown} newest${filtered ? " matching" : ""}` : "";
   const note = $("hold-note");
   note.hidden = !held.length;
@@ -98,7 +94,9 @@ const live = new LiveStatus({
   },
 });
 
-const statsPanel = new StatsPanel($("stats"));
+const statsPanel = new StatsPanel($("stats"), { onPick: (key, server) => filters.pick(key, server) });
+const levels = new Levels($("stats"), $("alarms"), config.thresholds);
+const filters = new FilterBar({ config, state, commit, stats: statsPanel, $ });
 const table = new TxTable($("tx-table"), {
   template: $("tx-row-template"), icons: config.icons, zone,
   limit: state.limit, emptyEl: $("tx-empty"), emptyText, onChange: showTableState,
@@ -129,6 +127,7 @@ function noteDbNow(asOf) {
 function onStats(stats) {
   if (!stats || stats.window_minutes !== state.window) return;
   statsPanel.render(stats);
+  levels.render(stats);
   $("stats").classList.remove("is-pending");
   live.receivedStats(stats);
   noteDbNow(stats.as_of);
@@ -171,7 +170,7 @@ function commit(changes) {
   Object.assign(state, changes);
   saveUrl();
   if (state.limit !== before.limit) table.setLimit(state.limit);
-  if (state.username !== before.username || state.status !== before.status) {
+  if (FILTER_KEYS.some((key) => state[key] !== before[key])) {
     // another view: a paused frame of the old one would mislead; pause again on the new rows
     if (table.paused) {
       pauseAfterSnapshot = true;
@@ -184,30 +183,15 @@ function commit(changes) {
     $("stats").classList.add("is-pending");
   }
   if (!sameView(before, state)) feed.subscribe(viewOf(state));
+  filters.sync();
 }
 
 function bindControls() {
   for (const name of ["window", "refresh", "limit"]) {
     $(name).addEventListener("change", (e) => commit({ [name]: Number(e.target.value) }));
   }
-  $("status").addEventListener("change", (e) => commit({ status: e.target.value }));
-  const user = $("username");
-  let timer = null;
-  const applyUser = () => {
-    clearTimeout(timer);
-    // the server refuses more than 50 characters or control characters: never send them
-    commit({ username: user.value.replace(/[\u0000-\u001f\u007f]/g, "").trim().slice(0, 50) });
-  };
-  user.addEventListener("input", () => {
-    clearTimeout(timer);
-    timer = setTimeout(applyUser, 600);
-  });
-  user.addEventListener("change", applyUser);
-  $("view-form").addEventListener("submit", (e) => {
-    e.preventDefault();
-    applyUser();
-  });
-  attachSuggestions(user, $("users-list"), config.usersUrl);
+  $("view-form").addEventListener("submit", (e) => e.preventDefault());
+  attachSuggestions($("username"), $("users-list"), config.usersUrl);
 }
 
 function setPaused(paused) {
@@ -305,5 +289,6 @@ document.addEventListener("keydown", onEscape);
 setInterval(tickClock, 1000);
 setZone(zone.tz);
 wall.set(state.kiosk);
+filters.sync();
 saveUrl(); // normalise the URL (bad values were replaced by defaults server-side)
 feed.subscribe(viewOf(state));

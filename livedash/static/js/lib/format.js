@@ -20,8 +20,9 @@ const STEP = 1000;
 const oneDecimal = new Intl.NumberFormat("en-US", { minimumFractionDigits: 1, maximumFractionDigits: 1 });
 const whole = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
 
-/** A placeholder for a missing value. */
-export const DASH = "–";
+/** A placeholder for a missing value: the same character as livedash/schema.py DASH (the
+ * server's pages and reports), so a missing value looks the same everywhere. */
+export const DASH = "—";
 
 function isNumber(value) {
   return typeof value === "number" && Number.isFinite(value);

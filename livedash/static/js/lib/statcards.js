@@ -12,11 +12,16 @@
  *   they show the busiest N that fit and "+K more"; rows are keyed by server name.
  * - Shares ("4.2 % of received") are derived only from payload counts, never re-computed
  *   rates, so the page cannot disagree with /api/stats.
+ * - Each card with a figure in `previous` shows its change against the previous window
+ *   (lib/change.js), only when that window is complete.
+ * - A breakdown row names a server: it is a button-like row (click or Enter) the page turns
+ *   into a server filter (`onPick(key, server)`); the filtered server's row is marked.
  */
 
+import { change } from "./change.js";
 import { MiniChart, minuteLabels } from "./charts.js";
 import { fitText, rowsThatFit } from "./fit.js";
-import { count, decimal, rate, rateParts, share } from "./format.js";
+import { DASH, age, count, decimal, rate, rateParts, share } from "./format.js";
 
 function pick(stats, key) {
   return key.split(".").reduce((obj, part) => (obj == null ? undefined : obj[part]), stats);
@@ -47,17 +52,22 @@ const EMPTY_BREAKDOWN = {
   egress: (w) => `No egress in the last ${w} minutes`,
 };
 
-const FORMATS = { count, tps: decimal };
+const FORMATS = { count, tps: decimal, age: (v) => (typeof v === "number" ? age(v) : DASH) };
 
 export class StatsPanel {
-  /** @param {HTMLElement} root  the #stats section */
-  constructor(root) {
+  /** @param {HTMLElement} root  the #stats section
+   * @param {object} opts {onPick(key, server): a server row was chosen} */
+  constructor(root, { onPick = () => {} } = {}) {
     this.root = root;
     this.figures = [...root.querySelectorAll("[data-stat]")];
     this.shares = [...root.querySelectorAll("[data-share]")];
+    this.changes = [...root.querySelectorAll("[data-change]")];
     this.tables = {};
+    this.picked = {}; // view key -> the server filtered on ("" for none)
     for (const name of Object.keys(BREAKDOWNS)) {
-      this.tables[name] = root.querySelector(`[data-breakdown="${name}"]`);
+      const table = root.querySelector(`[data-breakdown="${name}"]`);
+      this.tables[name] = table;
+      bindPick(table, onPick);
     }
     this.cap = Infinity; // rows a breakdown may show: a number, or "fit" (its box decides)
     this.last = null;
@@ -85,7 +95,33 @@ export class StatsPanel {
       if (el.textContent !== text) el.textContent = text;
     }
     for (const name of Object.keys(BREAKDOWNS)) this.renderBreakdown(name, stats);
+    this.renderChanges(stats);
     this.renderCharts(stats);
+  }
+
+  /** ▲ / ▼ against the previous window of the same length, when it is complete. */
+  renderChanges(stats) {
+    const previous = stats.previous && stats.previous.complete ? stats.previous : null;
+    for (const el of this.changes) {
+      const key = el.dataset.change;
+      const before = previous ? pick(previous, key) : undefined;
+      const shown = previous ? change(pick(stats, key), before,
+        `the previous ${stats.window_minutes} min (${formatOf(key, this.root)(before)})`) : null;
+      if (el.hidden !== !shown) {
+        el.hidden = !shown;
+        fitText(el.parentElement.querySelector(".figure-value")); // it may stand beside it
+      }
+      if (!shown) continue;
+      if (el.textContent !== shown.text) el.textContent = shown.text;
+      el.dataset.dir = shown.dir;
+      el.title = shown.title;
+    }
+  }
+
+  /** Mark the rows of the servers the table is filtered on: {ingress_server, egress_server}. */
+  setPicked(picked) {
+    this.picked = picked;
+    for (const table of Object.values(this.tables)) markPicked(table, picked[table.dataset.filterKey] || "");
   }
 
   /** Chart labels in this zone from now on (a TimeZone). */
@@ -162,6 +198,7 @@ export class StatsPanel {
     const rest = rows.length - shown.length;
     if (rest > 0) ordered.push(noteRow("more", spec.cells.length, `+${rest} more`));
     tbody.replaceChildren(...ordered);
+    markPicked(table, this.picked[table.dataset.filterKey] || "");
   }
 }
 
@@ -177,15 +214,46 @@ function noteRow(cls, span, text) {
 
 function newRow(cells) {
   const tr = document.createElement("tr");
+  tr.tabIndex = 0;
   for (let i = 0; i < cells; i += 1) tr.append(document.createElement("td"));
   return tr;
 }
 
-function setCell(td, text) {
-  if (td.textContent !== text) {
-    td.textContent = text;
-    td.title = text;
+/** A click or Enter on a server row of `table` calls `onPick(view key, server)`. */
+function bindPick(table, onPick) {
+  const key = table.dataset.filterKey;
+  const picked = (e) => {
+    const tr = e.target.closest("tr[data-server]");
+    if (tr && !document.documentElement.classList.contains("kiosk")) onPick(key, tr.dataset.server);
+  };
+  table.tBodies[0].addEventListener("click", picked);
+  table.tBodies[0].addEventListener("keydown", (e) => {
+    if (e.key !== "Enter" && e.key !== " ") return;
+    e.preventDefault();
+    picked(e);
+  });
+}
+
+function markPicked(table, server) {
+  for (const tr of table.tBodies[0].rows) {
+    if (!tr.dataset.server) continue;
+    const on = tr.dataset.server === server;
+    tr.classList.toggle("is-picked", on);
+    tr.setAttribute("aria-pressed", on ? "true" : "false");
+    const verb = on ? "Show every server again" : `Show only ${tr.dataset.server} in the table`;
+    if (tr.title !== verb) tr.title = verb;
   }
+}
+
+/** The formatter of the card `key` (its data-kind). */
+function formatOf(key, root) {
+  const el = root.querySelector(`[data-stat="${key}"]`);
+  const kind = el ? el.dataset.kind : "count";
+  return kind === "rate" ? rate : FORMATS[kind] || count;
+}
+
+function setCell(td, text) {
+  if (td.textContent !== text) td.textContent = text;
 }
 
 function setFigure(el, value) {
