@@ -221,10 +221,14 @@ def test_rows_landing_later_than_the_overlap_widen_it(db, sql) -> None:
     pipeline = Pipeline(sql, seed=11)
     source = LiveSource(db, db.settings)
     filled(source, db)
-    start = source.feed.overlap
-    pipeline.insert(0.8, "SUBMITTED")  # 0.8 s late: more than half the 1 s overlap
+    start, high_water = source.feed.overlap, source.feed.high_water
+    tid = pipeline.insert(0.8, "SUBMITTED")  # 0.8 s before now: more than half the overlap
     tick(source)
-    assert source.feed.overlap >= 1.2 > start  # about twice the lateness it saw
+    with sql.cursor() as cur:
+        cur.execute("SELECT ingress_time FROM transactions WHERE transaction_id = %s", (tid,))
+        lateness = (high_water - cur.fetchone()[0]).total_seconds()
+    assert lateness > start / 2  # the row did land later than half the overlap
+    assert source.feed.overlap == pytest.approx(2 * lateness, abs=0.002)  # twice what it saw
     late = pipeline.insert(source.feed.overlap * 0.9, "SUBMITTED")  # later than the floor
     tick(source)
     assert late in {r[0] for r in source.table(TableKey())}
