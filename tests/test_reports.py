@@ -425,7 +425,7 @@ def test_real_server_cuts_the_download_when_the_database_goes(proxy, many_rows,
                 received += part
         assert received.count(b"\r\n") < many_rows + 1
     finally:
-        server.stop()
+        server.stop(clean=False)
     assert "failed mid-stream" in server.log_path.read_text()
 
 

@@ -92,7 +92,7 @@ def test_stalled_downloads_are_bounded_and_ended(many_rows, tmp_path) -> None:
         for s in socks:
             s.close()
     finally:
-        server.stop()
+        server.stop(clean=False)
 
 
 def test_downloads_beyond_the_bound_get_busy(sql) -> None:

@@ -56,7 +56,7 @@ def wall_browser(playwright_instance: Any) -> Iterator[Browser]:
 def server(tmp_path_factory: pytest.TempPathFactory, test_database: str) -> Iterator[LiveServer]:
     s = LiveServer(tmp_path_factory.mktemp("server"), "browser")
     yield s
-    s.stop()
+    s.stop(clean=False)
 
 
 @pytest.fixture
@@ -65,7 +65,7 @@ def proxied_server(tmp_path: Path, test_database: str) -> Iterator[tuple[LiveSer
     proxy = TcpProxy((SERVER["host"], SERVER["port"]))
     live = LiveServer(tmp_path, "proxied", MYSQL_PORT=str(proxy.port))
     yield live, proxy
-    live.stop()
+    live.stop(clean=False)
     proxy.close()
 
 
@@ -84,7 +84,7 @@ def fresh(tmp_path: Path, sql: Any) -> Iterator[Any]:
 
     yield start
     for live in started:
-        live.stop()
+        live.stop(clean=False)
 
 
 @dataclass

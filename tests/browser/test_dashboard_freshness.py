@@ -42,7 +42,7 @@ def test_demo_mode_says_demo(page, tmp_path, test_database) -> None:
         expect(page.locator("#demo-banner")).to_be_visible()
         expect(page.locator("#stale-banner")).to_be_hidden()
     finally:
-        demo.stop()
+        demo.stop(clean=False)
 
 
 def test_database_down_goes_stale_with_block_ages_then_live_again(page, proxied_server,
