@@ -69,7 +69,7 @@ def test_stalled_downloads_are_bounded_and_ended(many_rows, tmp_path) -> None:
     """Five clients that never read (pool size 2): beyond the bound they get 503 at once,
     the admin page answers, the write timeout ends the stalled ones, and exports work again."""
     server = LiveServer(tmp_path, "stalled", LIVEDASH_DB_POOL_SIZE="2",
-                        LIVEDASH_REPORT_STREAMS="2", LIVEDASH_REPORT_WRITE_TIMEOUT="15")
+                        LIVEDASH_REPORT_STREAMS="2", LIVEDASH_REPORT_WRITE_TIMEOUT="6")
     url = f"{server.url}/reports/export?{RANGE}&format=csv"
     try:
         wait_for(lambda: requests.get(f"{server.url}/healthz", timeout=10).json()["database"]
