@@ -148,7 +148,7 @@ def figures(delta: dict[str, Any], latencies: list[float], viewers: int) -> dict
 
 def server_for(run: Run, name: str, viewers: int, **env: str) -> common.BenchServer:
     """A fresh server with a gunicorn thread per viewer plus headroom."""
-    return common.start_server(run.settings, run.log_dir, name,
+    return common.start_server(run.settings, run.log_dir, name, tree=run.args.tree,
                                LIVEDASH_THREADS=str(max(64, viewers + 100)), **env)
 
 
@@ -478,6 +478,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         "app's default, 10 s; see docs/benchmarks.md)")
     p.add_argument("--username", default="", help="probe user (default: a middling one)")
     p.add_argument("--min-rows", default=2_000_000, type=int, help="refuse smaller tables")
+    p.add_argument("--tree", type=Path, default=None,
+                   help="serve the app of another checkout (a git worktree of an older commit)")
     p.add_argument("--log-dir", default="/tmp/livedash-bench", type=Path)
     p.add_argument("--json", type=Path, help="also write every figure here")
     p.add_argument("--from-json", type=Path, help="only print the report of a saved --json")

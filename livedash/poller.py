@@ -13,8 +13,9 @@ This module only connects them to Socket.IO and Flask:
 - the JSON API reads the same state as the viewers: an API request keeps a view alive for
   API_INTEREST_S (so scripts and Prometheus cost the feed, not a query each) and, when the
   stats of its window are not complete yet, waits for them up to the read timeout;
-- a watchdog sends `health` every HEALTH_EVERY_S and at once when the running tick is
-  overdue, so a slow database shows while it is slow, not only after; state changes of the
+- a watchdog sends `health` every HEALTH_EVERY_S and at once when the running tick becomes
+  overdue (the page counts on from there), so a slow database shows while it is slow, not
+  only after; state changes of the
   database are sent as they happen (listeners never run under a lock of ours).
 """
 
@@ -230,8 +231,11 @@ class Poller:
         self._spawn(self._watch)
 
     def _watch(self) -> None:
-        """Health every HEALTH_EVERY_S, and every second while a tick is overdue, for as
-        long as anything is watched here."""
+        """Health every HEALTH_EVERY_S and when a tick becomes overdue or ends, for as long
+        as anything is watched here. Not more often while overdue: the page counts the
+        overdue seconds on from the last `health` itself, and at a thousand viewers a
+        broadcast a second while behind is a thousand sends exactly when the process is
+        short of time."""
         while True:
             with self._interest_lock:
                 if self._stopped or not self._local_views():
@@ -242,7 +246,6 @@ class Poller:
             leader = self.coordinator.leader
             talks = leader or bool(self.coordinator.queue_error)
             if talks and (now - self._last_health >= HEALTH_EVERY_S
-                          or (overdue and now - self._last_health >= 1.0)
                           or (overdue is None) != (self._overdue_sent is None)):
                 self._overdue_sent = overdue
                 self.send_health(local=not leader)

@@ -303,7 +303,7 @@ class Scheduler:
             return None
         period = min(self.tiers)
         late = self.clock() - started - period
-        return round(late, 1) if late > 0 else None
+        return max(0.1, round(late, 1)) if late > 0 else None  # never a falsy 0.0
 
     def lag(self) -> float:
         now = self.clock()

@@ -119,6 +119,39 @@ def test_chip_states_of_fields_the_server_sends_later(page, server) -> None:
     assert result["old"] == "Stale since 04:35:48 UTC"  # no figures for more than two ticks
 
 
+def test_an_overdue_tick_counts_on_between_health_events(page, server) -> None:
+    """The server says once that its tick is overdue (then every few seconds): the page ages
+    the overdue seconds itself and goes stale past two ticks without another `health`."""
+    page.clock.install()
+    page.goto(f"{server.url}/")
+    page.evaluate("""async () => {
+      const { LiveStatus } = await import('/static/js/lib/health.js');
+      const { TimeZone } = await import('/static/js/lib/timezone.js');
+      const el = (tag = 'span') => document.body.appendChild(document.createElement(tag));
+      const banner = el('div');
+      banner.id = 'probe-banner';
+      banner.appendChild(document.createElement('span')).className = 'banner-text';
+      const chip = el();
+      chip.id = 'probe-chip';
+      const demo = el();
+      demo.hidden = true;
+      const status = new LiveStatus({ chip, ago: el(), lag: el(), banner, demo, blockAges: [],
+        tableAge: el(), zone: new TimeZone('utc', 'utc'), refresh: () => 1, onStale: () => {} });
+      status.setConnection('connected');
+      status.receivedStats({ complete: true, window_minutes: 10,
+                             as_of: '2026-11-29T04:35:55.070' });
+      status.setHealth({ database: 'up', overdue_s: 0.5 });
+      window.__probeStatus = status;
+    }""")
+    chip = page.locator("#probe-chip")
+    assert 0.5 <= page.evaluate("window.__probeStatus.facts().health.overdue_s") < 1.5
+    expect(chip).to_have_text("Live")
+    page.clock.run_for(3000)
+    expect(chip).to_have_text(STALE)
+    expect(page.locator("#probe-banner")).to_contain_text(
+        re.compile(r"Database slow: figures [34] s old"))
+
+
 def test_view_gate_applies_only_the_acked_views_messages(page, server) -> None:
     """The contract's view keys, and today's server without them."""
     page.goto(f"{server.url}/")

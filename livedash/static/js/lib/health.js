@@ -40,6 +40,7 @@ export class LiveStatus {
     this.stats = null;
     this.asOf = null;
     this.health = { database: opts.demo.hidden ? "up" : "demo" };
+    this.healthAt = Date.now();
     setInterval(() => this.render(), 1000);
   }
 
@@ -73,6 +74,7 @@ export class LiveStatus {
   /** A `health` event: {database, since, down_since, error, lag_s, overdue_s, build}. */
   setHealth(health) {
     this.health = health || {};
+    this.healthAt = Date.now();
     this.el.demo.hidden = this.health.database !== "demo";
     const lag = Number(this.health.lag_s) || 0;
     const shown = lag >= LAG_SHOWN_S;
@@ -83,8 +85,18 @@ export class LiveStatus {
 
   facts() {
     return { everConnected: this.everConnected, connected: this.connected, lostAt: this.lostAt,
-      health: this.health, stats: this.stats, statsAt: this.statsAt, asOf: this.asOf,
+      health: this.healthNow(), stats: this.stats, statsAt: this.statsAt, asOf: this.asOf,
       tick: this.el.refresh(), now: Date.now(), zone: this.zone, connectingSince: this.connectingSince };
+  }
+
+  /**
+   * The last `health` with its overdue seconds counted on to now: the server says once that a
+   * tick is overdue (and again every few seconds), not every second, so the page ages it.
+   */
+  healthNow() {
+    const { overdue_s: overdue } = this.health;
+    if (typeof overdue !== "number") return this.health;
+    return { ...this.health, overdue_s: overdue + (Date.now() - this.healthAt) / 1000 };
   }
 
   render() {
