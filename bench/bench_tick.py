@@ -17,6 +17,7 @@ the table (rows inserted in the period, plus as many settles).
 from __future__ import annotations
 
 import argparse
+import cProfile
 import functools
 import inspect
 import sys
@@ -118,11 +119,18 @@ def run(args: argparse.Namespace) -> str:
             tick(source, keys)  # the first fill, not measured
         ledger = Ledger(admin)
         ledger.install()
+        profile = cProfile.Profile() if args.profile else None
         durations, started = [], time.monotonic()
         while time.monotonic() - started < args.seconds:
             begun = time.monotonic()
+            if profile is not None:
+                profile.enable()
             durations.append(tick(source, keys))
+            if profile is not None:
+                profile.disable()
             time.sleep(max(0.0, begun + args.refresh - time.monotonic()))
+        if profile is not None:
+            profile.dump_stats(args.profile)
         changed = changed_rows(admin, time.monotonic() - started) / len(durations)
         db.close()
     return (f"{len(keys)} tables (filter user `{username}`), refresh {args.refresh} s, "
@@ -138,6 +146,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--refresh", default=1, type=int, choices=(1, 3, 5, 10))
     p.add_argument("--seconds", default=60.0, type=float)
     p.add_argument("--username", default="", help="the filter user (default: a middling one)")
+    p.add_argument("--profile", type=Path, default=None,
+                   help="write a cProfile of the measured ticks here (pstats format; the "
+                        "statement wrappers' user-statistics reads are in it too)")
     print(run(p.parse_args(argv)))
     return 0
 

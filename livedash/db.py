@@ -28,12 +28,15 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Any
 
 import pymysql
 import pymysql.cursors
 from dbutils.pooled_db import PooledDB
 from flask import Flask
+from pymysql import converters
+from pymysql.constants import FIELD_TYPE
 
 from .config import Settings
 from .dbstate import (
@@ -59,6 +62,21 @@ PROBE_BACKOFF_START = 1.0
 PROBE_BACKOFF_CAP_DEMO = 30.0
 PROBE_BACKOFF_CAP_DOWN = 2.0
 PROBE_ON_DEMAND_AFTER_S = 1.0
+
+
+def _datetime(text: str) -> datetime | str:
+    """A DATETIME value through the C parser: PyMySQL's own is a regular expression, and at
+    1000 transfers/s parsing the two times of every row read was a tenth of a live tick.
+    What fromisoformat refuses (a zero date, a fraction of other than 3 or 6 digits on
+    Python 3.10) goes PyMySQL's way, so the result is always what PyMySQL gives."""
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return converters.convert_datetime(text)
+
+
+CONVERSIONS = {**converters.conversions, FIELD_TYPE.DATETIME: _datetime,
+               FIELD_TYPE.TIMESTAMP: _datetime}
 
 
 class Session:
@@ -113,6 +131,7 @@ class Database:
             blocking=True, ping=1, setsession=setsession, host=s.mysql_host, port=s.mysql_port,
             user=s.mysql_user, password=s.mysql_password, database=s.mysql_database,
             charset="utf8mb4", autocommit=True, connect_timeout=s.connect_timeout,
+            conv=CONVERSIONS,
             read_timeout=read_timeout, write_timeout=read_timeout)
 
     # -- state -------------------------------------------------------------------------

@@ -57,7 +57,8 @@ OVERLAP_CAP_S = 60.0
 OVERLAP_SHRINK_EVERY_S = 60.0
 IN_FLIGHT_BUDGET = 10_000
 DISCOVER_S = 15.0
-VERIFY_AGES_S = (120.0, 900.0)
+VERIFY_AGES_S = (120.0, 905.0)  # 5 s apart from the 10 s slices' first: at a 1 s tick
+# the two verifications of different slices never fall due in the same tick
 VERIFY_SLICE_S = 10
 VERIFY_PER_TICK = 2
 FILL_SLICE_ROWS = 30_000
@@ -343,10 +344,13 @@ class ChangeFeed:
             self._fill(db, key * VERIFY_SLICE_S, (key + 1) * VERIFY_SLICE_S)
 
     def _discover(self, db: queries.Runner) -> None:
-        """Every SUBMITTED row: track unknown ones, re-read tracked ones that left."""
-        rows = live.submitted_rows(db)
-        seen = {r[0] for r in rows}
-        for row in rows:
+        """Every SUBMITTED row: track unknown ones, re-read tracked ones that left or came
+        back. Only the keys come from idx_status; whole rows are read for the keys the feed
+        does not hold in flight (tracked in-flight rows are re-read every tick anyway)."""
+        seen = set(live.submitted_ids(db))
+        wanted = [tid for tid in seen
+                  if tid not in self.tracked or self.tracked[tid].row[8] != IN_FLIGHT]
+        for row in self._read_ids(db, wanted).values():  # the same snapshot: all SUBMITTED
             if row[0] in self.tracked:
                 self._update(row, self.pending)
                 continue

@@ -121,4 +121,10 @@ class LiveStats:
 
     def newest(self, at_most: int) -> int | None:
         """The newest second, at most `at_most`, holding any row (None when none is known)."""
-        return max((s for s, t in self.seconds.items() if s <= at_most and t.rows), default=None)
+        if not self.seconds:
+            return None
+        for second in range(at_most, min(self.seconds) - 1, -1):  # the newest is near the top
+            tally = self.seconds.get(second)
+            if tally is not None and tally.rows:
+                return second
+        return None

@@ -106,6 +106,13 @@ def test_in_flight_rows_come_from_idx_status(db) -> None:
     assert (step["key"], step["type"]) == ("idx_status", "ref")
 
 
+def test_in_flight_ids_come_from_idx_status_alone(db) -> None:
+    live.submitted_ids(db)
+    step = table_step(explain(db))
+    assert (step["key"], step["type"]) == ("idx_status", "ref")
+    assert "Using index" in (step["extra"] or "")  # covering: no row is looked up
+
+
 def test_latest_unfiltered_reads_the_index_backwards_without_sorting(db) -> None:
     live.latest_rows(db, TableKey(limit=200), now(db), 300)
     step = table_step(explain(db))

@@ -170,3 +170,28 @@ def test_each_change_of_state_is_logged_once(app, socket_client, add_row, sql,
             cur.execute("RENAME TABLE transactions_away TO transactions")
     failing = [r for r in caplog.records if "failing" in r.getMessage()]
     assert len(failing) == 1 and failing[0].levelno == logging.WARNING
+
+
+@pytest.mark.parametrize("text, digits", [
+    ("2026-12-01 15:00:00", 0), ("2026-12-01 15:00:00.5", 6), ("2026-12-01 15:00:00.123", 3),
+    ("2026-12-01 15:00:00.123456", 6), ("1000-01-01 00:00:00", 6),
+    ("9999-12-31 23:59:59.999999", 6), ("2026-12-01 15:00:00.12", 2),
+    ("0000-00-00 00:00:00", 0)])
+def test_times_read_are_what_pymysql_would_give(settings, text, digits) -> None:
+    """The live pool parses DATETIME with fromisoformat (fast); for every shape the server
+    sends, the value is PyMySQL's own, a zero date included (left as its text)."""
+    from pymysql import converters
+
+    from livedash.db import Database
+
+    db = Database(settings)
+    try:
+        with db.snapshot() as session:
+            session.run("SET SESSION sql_mode = ''")  # a zero date comes back as itself
+            value, raw = session.run(f"SELECT CAST(%s AS DATETIME({digits})), "
+                                     f"CAST(CAST(%s AS DATETIME({digits})) AS CHAR)",
+                                     (text, text))[0]
+    finally:
+        db.close()
+    assert value == converters.convert_datetime(raw)
+    assert type(value) is type(converters.convert_datetime(raw))
