@@ -103,6 +103,7 @@ def test_chip_states_of_fields_the_server_sends_later(page, server) -> None:
         filling: s({ stats: { complete: false, window_minutes: 60,
                               filling: { minutes_done: 23, minutes: 60 } } }).text,
         slow: s({ health: { database: 'up', overdue_s: 12 } }),
+        slowAndOld: s({ health: { database: 'up', overdue_s: 12 }, statsAt: now - 13000 }).banner,
         lostWhileFailing: s({ connected: false, lostAt: now - 30000,
                               health: { database: 'failing', error: 'x' } }).state,
         old: s({ statsAt: now - 7000 }).text,
@@ -115,6 +116,7 @@ def test_chip_states_of_fields_the_server_sends_later(page, server) -> None:
     assert result["filling"] == "Filling 23/60 min"
     assert result["slow"]["text"] == "Stale since 04:35:43 UTC"
     assert "Database slow: figures 12 s old" in result["slow"]["banner"]
+    assert result["slowAndOld"].startswith("Database slow: figures 12 s old — ")  # one reason
     assert result["lostWhileFailing"] == "stale"  # a lost socket knows nothing newer
     assert result["old"] == "Stale since 04:35:48 UTC"  # no figures for more than two ticks
 

@@ -36,7 +36,9 @@ function staleReasons(f) {
   if (typeof health.overdue_s === "number" && health.overdue_s > 2 * tick) {
     reasons.push({ at: now - health.overdue_s * 1000, text: `Database slow: figures ${age(health.overdue_s)} old` });
   }
-  if (f.statsAt !== null && now - f.statsAt > 2 * tick * 1000) {
+  // Only when nothing above explains it: "Database slow: figures 3 s old; No new figures
+  // for 4 s" says one thing twice.
+  if (!reasons.length && f.statsAt !== null && now - f.statsAt > 2 * tick * 1000) {
     reasons.push({ at: f.statsAt, text: `No new figures for ${age((now - f.statsAt) / 1000)}` });
   }
   return reasons;
