@@ -97,6 +97,11 @@ def evaluate(payload: dict[str, Any], settings: Settings) -> tuple[dict[str, str
                        f"{_limit_text(rule, limit)})")
             alarms.append((level, {"figure": rule.figure, "level": LEVELS[level],
                                    "message": message}))
+    unknown = payload.get("unknown_status") or 0
+    if unknown:  # always said: no figure counts these rows but the total
+        alarms.append((1, {"figure": "unknown_status", "level": "warn", "message": (
+            f"{unknown:,} transfer{'s' if unknown != 1 else ''} with an empty status (a value "
+            "outside the six, stored by a write outside strict SQL mode)")}))
     alarms.sort(key=lambda pair: -pair[0])
     return levels, [alarm for _, alarm in alarms]
 

@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from .schema import EPOCH
-from .stats import STATUS_INDEX, Contribution, Tally
+from .stats import Contribution, Tally, status_index
 
 SPAN_MINUTES = 121
 Cell = tuple[int, str, str, str | None, int, int, float, int]
@@ -67,7 +67,7 @@ class LiveStats:
             del self.seconds[second]
         for second, status, ingress, egress, n, size, rate_sum, rate_n in cells:
             self.seconds.setdefault(second, Tally()).add_cell(
-                STATUS_INDEX[status], ingress, egress, n, size, rate_sum, rate_n)
+                status_index(status), ingress, egress, n, size, rate_sum, rate_n)
             touched.add(second // 60)
         for minute in touched:
             self._retally(minute)

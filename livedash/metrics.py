@@ -109,6 +109,8 @@ class LiveCollector(Collector):
             for status in STATUSES:
                 column, key = _COUNT_PATH[status]
                 transactions.add_metric([str(window), status], float(body[column][key]))
+            # the ENUM's error value '' (stats.UNKNOWN): so the sum over status is the total
+            transactions.add_metric([str(window), "(empty)"], float(body["unknown_status"]))
             label = [str(window)]
             rates["egress_throughput_bytes_per_second"].add_metric(
                 label, body["egress"]["throughput_bps"])

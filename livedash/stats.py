@@ -29,6 +29,11 @@ from typing import Any, NamedTuple
 from .schema import EGRESS, STATUSES, iso_ms, minute_start
 
 STATUS_INDEX = {status: i for i, status in enumerate(STATUSES)}
+# Outside strict SQL mode MySQL stores a value that is not in the ENUM as '' (its error
+# value), so the table allows a seventh "status". Such a row counts in every total, in none
+# of the six statuses, and in this slot; the payload says how many (`unknown_status`).
+UNKNOWN = len(STATUSES)
+_SLOTS = len(STATUSES) + 1
 _COMPLETE = STATUS_INDEX["COMPLETE"]
 _EGRESS = frozenset(STATUS_INDEX[s] for s in EGRESS)
 
@@ -58,10 +63,15 @@ class Contribution(NamedTuple):
     rate: float | None  # its rate term when transit > 0, else None
 
 
+def status_index(status: str) -> int:
+    """A status's slot in a tally: one of the six, or UNKNOWN for anything else."""
+    return STATUS_INDEX.get(status, UNKNOWN)
+
+
 def contribution(status: str, ingress_server: str, egress_server: str | None, file_size: int,
                  transit_us: int | None) -> Contribution:
     """A row's contribution; transit_us is egress_time - ingress_time in microseconds."""
-    index = STATUS_INDEX[status]
+    index = status_index(status)
     if index not in _EGRESS:
         return Contribution(index, ingress_server, None, 0, None)
     rated = transit_us is not None and transit_us > 0
@@ -75,7 +85,7 @@ class Tally:
     __slots__ = ("bytes", "counts", "egress", "ingress", "rate_n", "rate_sum")
 
     def __init__(self) -> None:
-        self.counts = [0] * len(STATUSES)
+        self.counts = [0] * _SLOTS
         self.bytes = 0
         self.rate_sum = 0.0
         self.rate_n = 0
@@ -91,7 +101,7 @@ class Tally:
                  rate_sum: float, rate_n: int) -> None:
         """Add an aggregate cell: n rows of one status and server pair (negative n removes)."""
         self.counts[status] += n
-        per_ingress = self.ingress.setdefault(ingress, [0] * len(STATUSES))
+        per_ingress = self.ingress.setdefault(ingress, [0] * _SLOTS)
         per_ingress[status] += n
         if not any(per_ingress):
             del self.ingress[ingress]
@@ -119,7 +129,7 @@ class Tally:
         self.rate_sum, self.rate_n = _settled(self.rate_sum + sign * other.rate_sum,
                                               self.rate_n + sign * other.rate_n)
         for server, counts in other.ingress.items():
-            mine = self.ingress.setdefault(server, [0] * len(STATUSES))
+            mine = self.ingress.setdefault(server, [0] * _SLOTS)
             for i, n in enumerate(counts):
                 mine[i] += sign * n
             if not any(mine):
@@ -196,7 +206,7 @@ def _egress_servers(t: Tally, seconds: int) -> list[dict[str, Any]]:
 def figures(t: Tally, minutes: int) -> dict[str, Any]:
     """The window's figures from the tally of exactly its rows (no per-server lists)."""
     seconds = minutes * 60
-    return {"total": t.rows,
+    return {"total": t.rows, "unknown_status": t.counts[UNKNOWN],
             "ingress": {"bad_request": t.count("BAD_REQUEST"),
                         "cd_unavailable": t.count("CD_UNAVAILABLE")},
             "cd": {"submitted": t.count("SUBMITTED"), "timeout": t.count("TIMEOUT")},
@@ -226,4 +236,4 @@ def window_stats(t: Tally, minutes: int, as_of: datetime, source: str) -> dict[s
     body["egress"]["servers"] = _egress_servers(t, minutes * 60)
     return {"window_minutes": minutes, "as_of": iso_ms(as_of), "source": source,
             "ingress": body["ingress"], "cd": body["cd"], "egress": body["egress"],
-            "total": body["total"]}
+            "total": body["total"], "unknown_status": body["unknown_status"]}

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -195,3 +196,41 @@ def test_times_read_are_what_pymysql_would_give(settings, text, digits) -> None:
         db.close()
     assert value == converters.convert_datetime(raw)
     assert type(value) is type(converters.convert_datetime(raw))
+
+
+def test_the_enums_error_value_does_not_stop_the_live_path(client, socket_client, add_row,
+                                                           sql) -> None:
+    """Outside strict mode MySQL stores an invalid ENUM value as '' (the error value): the
+    table allows it, so the live path, the API and the reports must go on around it."""
+    add_row(offset_s=2)
+    with sql.cursor() as cur:
+        cur.execute("SET SESSION sql_mode = ''")
+    try:
+        odd = add_row(offset_s=1, status="NOT_A_STATUS")
+    finally:
+        with sql.cursor() as cur:
+            cur.execute("SET SESSION sql_mode = DEFAULT")
+    with sql.cursor() as cur:
+        cur.execute("SELECT status FROM transactions WHERE transaction_id = %s", (odd,))
+        assert cur.fetchone()[0] == ""
+    subscribe(socket_client)
+    stats = wait_event(socket_client, "stats", lambda s: s["complete"])
+    assert (stats["total"], stats["unknown_status"], stats["egress"]["complete"]) == (2, 1, 1)
+    assert stats["ingress"]["servers"][0]["total"] == 2
+    assert [a["figure"] for a in stats["alarms"]] == ["unknown_status"]
+    assert "1 transfer with an empty status" in stats["alarms"][0]["message"]
+    api = client.get("/api/stats?window=10").get_json()
+    assert (api["total"], api["unknown_status"]) == (2, 1)
+    rows = client.get("/api/transactions").get_json()["rows"]
+    assert "" in {r["status"] for r in rows}
+    metrics = client.get("/metrics").get_data(as_text=True)
+    assert 'livedash_window_transactions{status="(empty)",window="10"} 1.0' in metrics
+    hour = timedelta(hours=1)
+    span = (f"start={datetime.utcnow() - hour:%Y-%m-%dT%H:%M}"
+            f"&end={datetime.utcnow() + hour:%Y-%m-%dT%H:%M}")
+    for kind in ("csv", "html"):
+        report = client.get(f"/reports/export?{span}&format={kind}")
+        body = report.get_data(as_text=True)
+        report.close()
+        assert report.status_code == 200, body[:300]
+        assert odd in body

@@ -269,7 +269,7 @@ export class TxTable {
     tr.classList.add(`status-${status}`);
     const badge = cells[0].querySelector(".badge");
     badge.querySelector("use").setAttribute("href", iconHref(this.opts.icons[status] || "info"));
-    badge.querySelector(".badge-text").textContent = status;
+    badge.querySelector(".badge-text").textContent = status || "(empty)"; // the ENUM's error value
     setText(cells[1], rec.username, rec.username);
     setText(cells[2], rec.file_name, rec.file_name);
     const size = sizeInfo(rec);
