@@ -200,6 +200,9 @@ FIELDS: tuple[Field, ...] = (
           "critical share of TIMEOUT (% of received), or off."),
     Field("LIVEDASH_ALARM_STUCK", "alarm_stuck", _levels, "1,10", "Warn and critical number "
           "of stuck transfers (SUBMITTED for longer than LIVEDASH_STUCK_AFTER), or off."),
+    Field("LIVEDASH_ALARM_UNKNOWN_STATUS", "alarm_unknown_status", _levels, "1,100", "Warn "
+          "and critical number of transfers with an empty status (the ENUM's error value, "
+          "stored for an invalid status outside strict SQL mode), or off."),
     Field("LIVEDASH_ALARM_TPS_BELOW", "alarm_tps_below", _levels, "off", "Warn and critical "
           "floor of egress transactions per second (warn below the first, critical below the "
           "second, e.g. 1,0.1), or off."),
@@ -250,6 +253,7 @@ class Settings:
     alarm_ep_unavailable_pct: tuple[float, float] | None
     alarm_timeout_pct: tuple[float, float] | None
     alarm_stuck: tuple[float, float] | None
+    alarm_unknown_status: tuple[float, float] | None
     alarm_tps_below: tuple[float, float] | None
     alarm_no_ingress_s: tuple[float, float] | None
     log_level: str

@@ -25,7 +25,7 @@ from prometheus_client.registry import Collector
 
 from .db import DatabaseError
 from .poller import Poller, get_poller
-from .schema import STATUSES
+from .schema import EMPTY_STATUS, STATUSES
 
 WINDOWS = (10, 30, 60)
 STATES = ("demo", "up", "down", "failing")
@@ -109,8 +109,8 @@ class LiveCollector(Collector):
             for status in STATUSES:
                 column, key = _COUNT_PATH[status]
                 transactions.add_metric([str(window), status], float(body[column][key]))
-            # the ENUM's error value '' (stats.UNKNOWN): so the sum over status is the total
-            transactions.add_metric([str(window), "(empty)"], float(body["unknown_status"]))
+            # rows of status '' (stats.UNKNOWN): so the sum over status is the total
+            transactions.add_metric([str(window), EMPTY_STATUS], float(body["unknown_status"]))
             label = [str(window)]
             rates["egress_throughput_bytes_per_second"].add_metric(
                 label, body["egress"]["throughput_bps"])

@@ -68,7 +68,7 @@ class Poller:
         self._ticked = threading.Condition()
         self._stopped = False
         self._watching = False
-        self._overdue_sent: float | None = None
+        self._told_overdue = False
         self._last_health = 0.0
         db.on_change(self._db_changed)
 
@@ -246,8 +246,8 @@ class Poller:
             leader = self.coordinator.leader
             talks = leader or bool(self.coordinator.queue_error)
             if talks and (now - self._last_health >= HEALTH_EVERY_S
-                          or (overdue is None) != (self._overdue_sent is None)):
-                self._overdue_sent = overdue
+                          or (overdue is not None) != self._told_overdue):
+                self._told_overdue = overdue is not None
                 self.send_health(local=not leader)
             time.sleep(WATCH_EVERY_S)
 

@@ -33,6 +33,7 @@ FILE_NAME_MAX = 255
 SERVER_MAX = 100
 TRANSACTION_ID_LENGTH = 36  # CHAR(36)
 DASH = "—"  # shown for a missing value, on every page and in every report
+EMPTY_STATUS = "(empty)"  # shown for a status of '' (the ENUM's error value, stats.UNKNOWN)
 
 EPOCH = datetime(1970, 1, 1)
 

@@ -30,7 +30,7 @@ from markupsafe import Markup
 from .. import alarms, validate
 from ..assets import build_id
 from ..models import View
-from ..schema import COLUMNS, DASH, FAILURES, FILE_NAME_MAX, STATUSES, USERNAME_MAX
+from ..schema import COLUMNS, DASH, EMPTY_STATUS, FAILURES, FILE_NAME_MAX, STATUSES, USERNAME_MAX
 
 bp = Blueprint("dashboard", __name__)
 
@@ -133,6 +133,7 @@ def vocabulary() -> dict[str, Any]:
             "choices": {"window": list(validate.WINDOWS), "refresh": list(validate.REFRESHES),
                         "limit": list(validate.LIMITS)},
             "statuses": list(STATUSES), "failures": list(FAILURES), "icons": STATUS_ICONS,
+            "emptyStatus": EMPTY_STATUS,
             "maxLength": {"username": USERNAME_MAX, "q": FILE_NAME_MAX}}
 
 

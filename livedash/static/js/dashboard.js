@@ -98,11 +98,11 @@ const statsPanel = new StatsPanel($("stats"), { onPick: (key, server) => filters
 const levels = new Levels($("stats"), $("alarms"), config.thresholds);
 const filters = new FilterBar({ config, state, commit, stats: statsPanel, $ });
 const table = new TxTable($("tx-table"), {
-  template: $("tx-row-template"), icons: config.icons, zone,
+  template: $("tx-row-template"), icons: config.icons, emptyStatus: config.emptyStatus, zone,
   limit: state.limit, emptyEl: $("tx-empty"), emptyText, onChange: showTableState,
 });
 const detail = new DetailPanel($("detail"), {
-  columns: config.columns, icons: config.icons, zone, onCopy: (rec) => copyRecord(rec),
+  columns: config.columns, icons: config.icons, emptyStatus: config.emptyStatus, zone, onCopy: (rec) => copyRecord(rec),
   dbNow: () => (dbClock ? dbClock.asOf + (Date.now() - dbClock.at) : null),
   onClose: (id) => {
     table.select(null);

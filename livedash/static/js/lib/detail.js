@@ -35,7 +35,7 @@ function el(tag, cls, text) {
 export class DetailPanel {
   /**
    * @param {HTMLElement} root  the #detail panel
-   * @param {object} opts {columns, icons, zone, dbNow: () => ms|null, onClose, onCopy(rec)}
+   * @param {object} opts {columns, icons, emptyStatus, zone, dbNow: () => ms|null, onClose, onCopy(rec)}
    */
   constructor(root, opts) {
     this.root = root;
@@ -101,7 +101,7 @@ export class DetailPanel {
     if (!rec) return;
     badge.className = `badge status-${rec.status}`;
     badge.querySelector("use").setAttribute("href", iconHref(this.opts.icons[rec.status] || "info"));
-    badge.querySelector(".badge-text").textContent = rec.status;
+    badge.querySelector(".badge-text").textContent = rec.status || this.opts.emptyStatus;
   }
 
   /** One <dt>/<dd> pair per column, then transit. */

@@ -48,8 +48,8 @@ function sameRecord(a, b) {
 export class TxTable {
   /**
    * @param {HTMLTableElement} table
-   * @param {object} opts {template, icons: {STATUS: iconId}, zone: TimeZone, limit, emptyEl,
-   *   emptyText(el), onChange(state), pointerHold: bool}
+   * @param {object} opts {template, icons: {STATUS: iconId}, emptyStatus (the label of the
+   *   status ""), zone: TimeZone, limit, emptyEl, emptyText(el), onChange(state), pointerHold: bool}
    */
   constructor(table, opts) {
     this.tbody = table.tBodies[0];
@@ -269,7 +269,7 @@ export class TxTable {
     tr.classList.add(`status-${status}`);
     const badge = cells[0].querySelector(".badge");
     badge.querySelector("use").setAttribute("href", iconHref(this.opts.icons[status] || "info"));
-    badge.querySelector(".badge-text").textContent = status || "(empty)"; // the ENUM's error value
+    badge.querySelector(".badge-text").textContent = status || this.opts.emptyStatus; // the ENUM's error value
     setText(cells[1], rec.username, rec.username);
     setText(cells[2], rec.file_name, rec.file_name);
     const size = sizeInfo(rec);
