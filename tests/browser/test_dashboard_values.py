@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from livedash.schema import COLUMNS, DASH
+from livedash.schema import COLUMNS, DASH, EMPTY_STATUS
 
 pytestmark = pytest.mark.browser
 ROWS = "#tx-table tbody tr[data-id]"
@@ -131,3 +131,22 @@ def test_one_dash_for_a_missing_value_everywhere(view, server) -> None:
     root = Path(__file__).resolve().parents[2] / "livedash"
     for path in [*(root / "static/js").rglob("*.js"), *(root / "templates").rglob("*.html")]:
         assert "\u2013" not in path.read_text(), f"{path} writes an en dash"
+
+
+def test_a_status_outside_the_enum_reads_empty_in_the_table_and_the_detail(view, server,
+                                                                           add_row, sql) -> None:
+    """MySQL stores '' for an invalid ENUM value outside strict mode: it is named, not blank."""
+    with sql.cursor() as cur:
+        cur.execute("SET SESSION sql_mode = ''")
+    try:
+        tid = add_row(status="NOT_A_STATUS", transit_s=None, offset_s=0)  # not a late commit
+    finally:
+        with sql.cursor() as cur:
+            cur.execute("SET SESSION sql_mode = DEFAULT")
+    view.page.goto(f"{server.url}/?refresh=1&detail={tid}")
+    expect(row(view, tid).locator(".badge-text")).to_have_text(EMPTY_STATUS)
+    detail = view.page.locator("#detail")
+    expect(detail.locator("[data-detail-status] .badge-text")).to_have_text(EMPTY_STATUS)
+    expect(detail.locator('[data-field="status"]')).to_have_text(EMPTY_STATUS)
+    expect(view.page.locator("#alarms")).to_contain_text("1 transfer with an empty status")
+    view.assert_clean()

@@ -101,10 +101,15 @@ export class DetailPanel {
     if (!rec) return;
     badge.className = `badge status-${rec.status}`;
     badge.querySelector("use").setAttribute("href", iconHref(this.opts.icons[rec.status] || "info"));
-    badge.querySelector(".badge-text").textContent = rec.status || this.opts.emptyStatus;
+    badge.querySelector(".badge-text").textContent = this.statusText(rec);
   }
 
   /** One <dt>/<dd> pair per column, then transit. */
+  /** The status as shown: '' (the ENUM's error value) by its label. */
+  statusText(rec) {
+    return rec.status || this.opts.emptyStatus;
+  }
+
   fields(rec) {
     const nodes = [];
     for (const name of [...this.opts.columns, "transit_seconds"]) {
@@ -122,6 +127,8 @@ export class DetailPanel {
       dd.append(el("span", "", exactBytes(value)), el("span", "dim", ` (${bytes(value)})`));
     } else if (name.endsWith("_time")) {
       this.fillTime(dd, rec, name);
+    } else if (name === "status") {
+      dd.textContent = this.statusText(rec);
     } else if (name === "transit_seconds") {
       const info = transitInfo(rec);
       dd.textContent = info.text;
@@ -153,11 +160,11 @@ export class DetailPanel {
       const info = transitInfo(rec);
       steps.push(this.step(info.skew ? "gap skew" : "gap", info.skew ? `${info.text}: clock skew` : `${info.text} in transit`,
         info.skew ? "the egress was recorded before the ingress: the servers' clocks disagree" : ""));
-      steps.push(this.step("out", `Egress: ${rec.status}`, `${at(rec.egress_time)} at ${rec.egress_server ?? DASH}`));
+      steps.push(this.step("out", `Egress: ${this.statusText(rec)}`, `${at(rec.egress_time)} at ${rec.egress_server ?? DASH}`));
     } else if (inFlight(rec)) {
       steps.push(this.step("gap flight", this.inFlightText(rec), "not yet egressed"));
     } else {
-      steps.push(this.step("end", `Ended as ${rec.status}`, "no egress"));
+      steps.push(this.step("end", `Ended as ${this.statusText(rec)}`, "no egress"));
     }
     return steps;
   }
